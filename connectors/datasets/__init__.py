@@ -1,0 +1,1 @@
+"""Dataset formats: readers that turn a dataset on disk into frames and ground truth rows."""

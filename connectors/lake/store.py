@@ -1,0 +1,350 @@
+"""The lake: a directory of Parquet tables with atomic, idempotent writes by key, queried with DuckDB.
+
+Layout: `<root>/<table>/part-<id>.parquet`, or `<root>/frames/date=YYYY-MM-DD/part-<id>.parquet` for the
+Hive-partitioned `frames`. Everything else under the root (masks/, checkpoints/, labelstudio/) is files
+that rows point at.
+
+How a write stays atomic: new files are written under `<root>/_txn/tmp/`, then a journal naming every
+rename and removal is written (itself atomically), then applied, then deleted. A crash before the journal
+exists leaves only temporary files (swept on the next write); a crash after it is rolled forward by the
+next `Lake(...)` or write. Writers hold an exclusive lock on `<root>/.lock`; readers take none (a rename
+is atomic, so a reader sees the table before or after a write, never half of it).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator, Sequence
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from connectors.lake.conform import conform
+from connectors.lake.errors import LakeError
+from connectors.lake.schemas import TABLES, TableSpec, table_spec
+
+# A partition holding more files than this is merged into one file after a write: nightly jobs write in
+# small batches and thousands of tiny files would make every query slow.
+COMPACT_AFTER_FILES = 48
+_KEY_SEP = "\x1f"
+# Statement types `Lake.query(read_only=True)` accepts: anything else (DROP, INSERT, COPY, ATTACH, SET...)
+# could change the lake or the files around it.
+_READ_ONLY_STATEMENTS = {"SELECT", "EXPLAIN"}
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    """What a write did: rows newly added, rows that replaced an existing key, rows skipped as present."""
+
+    inserted: int = 0
+    replaced: int = 0
+    skipped: int = 0
+
+
+def _key_strings(table: pa.Table, key: Sequence[str]) -> pa.Array:
+    """One string per row that identifies its key (columns joined by an unprintable separator)."""
+    parts = [pc.cast(table.column(k), pa.string()) for k in key]
+    if len(parts) == 1:
+        return parts[0].combine_chunks() if isinstance(parts[0], pa.ChunkedArray) else parts[0]
+    joined = pc.binary_join_element_wise(*parts, _KEY_SEP)
+    return joined.combine_chunks() if isinstance(joined, pa.ChunkedArray) else joined
+
+
+def _dedupe_last(table: pa.Table, key: Sequence[str]) -> pa.Table:
+    """Keep the last row of each key: within one write, a later row wins over an earlier one."""
+    keys = _key_strings(table, key).to_pylist()
+    last = {k: i for i, k in enumerate(keys)}
+    if len(last) == len(keys):
+        return table
+    return table.take(sorted(last.values()))
+
+
+class Lake:
+    """A lake rooted at `root`. See the module docstring for layout and guarantees."""
+
+    def __init__(self, root: str | os.PathLike):
+        self.root = Path(root).expanduser().resolve()
+        if self.root.exists() and not self.root.is_dir():
+            raise LakeError(f"lake root {self.root} is a file, not a directory: pass a directory with --lake")
+        self.root.mkdir(parents=True, exist_ok=True)
+        self._txn = self.root / "_txn"
+        if self._txn.exists():
+            with self._locked():
+                self._recover()
+
+    # ------------------------------------------------------------------ paths and files
+    def table_dir(self, table: str) -> Path:
+        return self.root / table_spec(table).name
+
+    def files(self, table: str, partition: str | None = None) -> list[Path]:
+        """The Parquet files of `table` (of one partition value, if given), sorted."""
+        spec = table_spec(table)
+        base = self.table_dir(table)
+        if not base.exists():
+            return []
+        if spec.partition:
+            pattern = f"{spec.partition}={partition}/*.parquet" if partition is not None else f"{spec.partition}=*/*.parquet"
+            return sorted(base.glob(pattern))
+        return sorted(base.glob("*.parquet"))
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        with open(self.root / ".lock", "a+") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+    # ------------------------------------------------------------------ transactions
+    def _recover(self) -> None:
+        """Roll forward journals a crashed writer left; remove temporary files no journal names."""
+        named: set[str] = set()
+        for journal in sorted(self._txn.glob("*.json")):
+            try:
+                ops = json.loads(journal.read_text())
+            except (OSError, json.JSONDecodeError):
+                journal.unlink(missing_ok=True)  # written via rename, so a broken one was never committed
+                continue
+            self._apply(ops)
+            journal.unlink(missing_ok=True)
+            named.update(src for src, _ in ops["add"])
+        tmp = self._txn / "tmp"
+        if tmp.exists():
+            for leftover in tmp.iterdir():
+                if str(leftover) not in named:
+                    leftover.unlink(missing_ok=True)
+
+    @staticmethod
+    def _apply(ops: dict) -> None:
+        for src, dst in ops["add"]:
+            if os.path.exists(src):
+                Path(dst).parent.mkdir(parents=True, exist_ok=True)
+                os.replace(src, dst)
+        for path in ops["remove"]:
+            Path(path).unlink(missing_ok=True)
+
+    def _commit(self, add: list[tuple[pa.Table, Path]], remove: list[Path]) -> None:
+        """Write `add` tables to their final paths and delete `remove`, all or nothing."""
+        tmp = self._txn / "tmp"
+        tmp.mkdir(parents=True, exist_ok=True)
+        renames = []
+        for table, final in add:
+            staged = tmp / f"{uuid.uuid4().hex}.parquet"
+            pq.write_table(table, staged, compression="zstd")
+            renames.append((str(staged), str(final)))
+        ops = {"add": renames, "remove": [str(p) for p in remove]}
+        journal = self._txn / f"{uuid.uuid4().hex}.json"
+        staged_journal = tmp / f"{journal.stem}.journal"
+        staged_journal.write_text(json.dumps(ops))
+        os.replace(staged_journal, journal)
+        self._apply(ops)
+        journal.unlink()
+
+    # ------------------------------------------------------------------ writes
+    def _partitions(self, spec: TableSpec, table: pa.Table) -> dict[str | None, pa.Table]:
+        if not spec.partition:
+            return {None: table}
+        if spec.partition != "date":
+            raise LakeError(f"table {spec.name}: only date partitions are supported, got {spec.partition!r}")
+        dates = pc.strftime(table.column("ts"), format="%Y-%m-%d")
+        out = {}
+        for value in pc.unique(dates).to_pylist():
+            out[value] = table.filter(pc.equal(dates, value))
+        return out
+
+    def _part_path(self, spec: TableSpec, partition: str | None) -> Path:
+        base = self.table_dir(spec.name)
+        if partition is not None:
+            base = base / f"{spec.partition}={partition}"
+        return base / f"part-{uuid.uuid4().hex}.parquet"
+
+    def write(self, table: str, rows: Any, mode: str = "insert") -> WriteResult:
+        """Write rows to `table`, idempotently by the table's key.
+
+        mode="insert": a row whose key is already in the lake is skipped (re-running a job changes nothing).
+        mode="upsert": a row whose key is already in the lake replaces the stored row.
+        Within one call, the last row of a key wins. Raises LakeSchemaError for a row that breaks the schema.
+        """
+        if mode not in ("insert", "upsert"):
+            raise LakeError(f"write mode {mode!r} is not one of 'insert', 'upsert'")
+        spec = table_spec(table)
+        new = _dedupe_last(conform(spec, rows), spec.key)
+        if new.num_rows == 0:
+            return WriteResult()
+        inserted = replaced = skipped = 0
+        with self._locked():
+            self._recover()
+            add: list[tuple[pa.Table, Path]] = []
+            remove: list[Path] = []
+            for partition, part in self._partitions(spec, new).items():
+                # A key can only live in the partition its row maps to (frames: the date of a fixed ts).
+                files = self.files(table, partition) if spec.partition else self.files(table)
+                part_keys = _key_strings(part, spec.key)
+                present_mask = pa.array([False] * part.num_rows)
+                for path in files:
+                    stored = pq.read_table(path, columns=list(spec.key))
+                    stored_keys = _key_strings(stored, spec.key)
+                    hit_in_file = pc.is_in(stored_keys, value_set=part_keys)
+                    if not pc.any(hit_in_file).as_py():
+                        continue
+                    present_mask = pc.or_(present_mask, pc.is_in(part_keys, value_set=stored_keys))
+                    if mode == "upsert":
+                        kept = pq.read_table(path).filter(pc.invert(hit_in_file))
+                        remove.append(path)
+                        if kept.num_rows:
+                            add.append((kept.cast(spec.schema), self._part_path(spec, partition)))
+                n_present = pc.sum(pc.cast(present_mask, pa.int64())).as_py() or 0
+                if mode == "insert":
+                    part = part.filter(pc.invert(present_mask))
+                    skipped += n_present
+                    inserted += part.num_rows
+                else:
+                    replaced += n_present
+                    inserted += part.num_rows - n_present
+                if part.num_rows:
+                    add.append((part, self._part_path(spec, partition)))
+            if add or remove:
+                self._commit(add, remove)
+            self._maybe_compact(spec)
+        return WriteResult(inserted=inserted, replaced=replaced, skipped=skipped)
+
+    def delete(self, table: str, keys: list[dict[str, Any]]) -> int:
+        """Remove the rows with these keys; returns how many were removed."""
+        spec = table_spec(table)
+        if not keys:
+            return 0
+        wanted = _key_strings(pa.Table.from_pylist([{k: row[k] for k in spec.key} for row in keys]), spec.key)
+        removed = 0
+        with self._locked():
+            self._recover()
+            add, remove = [], []
+            for path in self.files(table):
+                stored = pq.read_table(path)
+                hit = pc.is_in(_key_strings(stored, spec.key), value_set=wanted)
+                n = pc.sum(pc.cast(hit, pa.int64())).as_py() or 0
+                if not n:
+                    continue
+                removed += n
+                remove.append(path)
+                kept = stored.filter(pc.invert(hit))
+                if kept.num_rows:
+                    add.append((kept, path.parent / f"part-{uuid.uuid4().hex}.parquet"))
+            if add or remove:
+                self._commit(add, remove)
+        return removed
+
+    def _maybe_compact(self, spec: TableSpec) -> None:
+        groups: dict[Path, list[Path]] = {}
+        for path in self.files(spec.name):
+            groups.setdefault(path.parent, []).append(path)
+        for folder, paths in groups.items():
+            if len(paths) > COMPACT_AFTER_FILES:
+                merged = pa.concat_tables([pq.read_table(p).cast(spec.schema) for p in paths])
+                self._commit([(merged, folder / f"part-{uuid.uuid4().hex}.parquet")], paths)
+
+    def compact(self, table: str) -> int:
+        """Merge each partition of `table` into one file; returns the number of files afterwards."""
+        spec = table_spec(table)
+        with self._locked():
+            groups: dict[Path, list[Path]] = {}
+            for path in self.files(table):
+                groups.setdefault(path.parent, []).append(path)
+            for folder, paths in groups.items():
+                if len(paths) > 1:
+                    merged = pa.concat_tables([pq.read_table(p).cast(spec.schema) for p in paths])
+                    self._commit([(merged, folder / f"part-{uuid.uuid4().hex}.parquet")], paths)
+        return len(self.files(table))
+
+    # ------------------------------------------------------------------ reads
+    def keys(self, table: str) -> set[tuple]:
+        """Every key stored in `table`, as tuples in key-column order."""
+        spec = table_spec(table)
+        out: set[tuple] = set()
+        for path in self.files(table):
+            stored = pq.read_table(path, columns=list(spec.key))
+            out.update(zip(*(stored.column(k).to_pylist() for k in spec.key)))
+        return out
+
+    def count(self, table: str) -> int:
+        return sum(pq.ParquetFile(p).metadata.num_rows for p in self.files(table))
+
+    def connect(self) -> duckdb.DuckDBPyConnection:
+        """An in-memory DuckDB connection with one view per lake table (the caller closes it).
+
+        Tables that have no files yet are empty views with the right column types, so queries work on a
+        fresh lake. Times are shown in UTC.
+        """
+        con = duckdb.connect(":memory:")
+        con.execute("SET TimeZone = 'UTC'")
+        for name, spec in TABLES.items():
+            files = self.files(name)
+            if files:
+                glob = str(self.table_dir(name) / (f"{spec.partition}=*/*.parquet" if spec.partition else "*.parquet"))
+                hive = "true" if spec.partition else "false"
+                # read_parquet's file argument must be a constant in a view, not a bound parameter.
+                con.execute(
+                    f"CREATE VIEW {name} AS SELECT * FROM read_parquet({_sql_string(glob)}, "
+                    f"hive_partitioning = {hive}, union_by_name = true)"
+                )
+            else:
+                empty = spec.schema.empty_table()
+                if spec.partition:
+                    empty = empty.append_column(spec.partition, pa.array([], pa.string()))
+                con.register(f"_{name}_empty", empty)
+                con.execute(f"CREATE VIEW {name} AS SELECT * FROM _{name}_empty")
+        return con
+
+    def query(self, sql: str, params: Sequence[Any] | dict | None = None, read_only: bool = False) -> pa.Table:
+        """Run SQL over the lake's views and return an Arrow table.
+
+        read_only=True refuses any statement that is not a SELECT/EXPLAIN (what `curate sql` uses).
+        """
+        con = self.connect()
+        try:
+            if read_only:
+                check_read_only(con, sql)
+            relation = con.sql(sql, params=params) if params is not None else con.sql(sql)
+            if relation is None:  # a statement that returns nothing (only reachable with read_only=False)
+                return pa.table({})
+            return relation.to_arrow_table()
+        except duckdb.Error as exc:
+            raise LakeError(f"query failed: {exc}") from exc
+        finally:
+            con.close()
+
+    def read(self, table: str, columns: Sequence[str] | None = None) -> pa.Table:
+        """All rows of `table` (only `columns`, if given) as an Arrow table."""
+        spec = table_spec(table)
+        cols = ", ".join(f'"{c}"' for c in columns) if columns else "*"
+        out = self.query(f"SELECT {cols} FROM {spec.name}")
+        return out
+
+
+def _sql_string(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def check_read_only(con: duckdb.DuckDBPyConnection, sql: str) -> None:
+    """Raise LakeError unless every statement in `sql` only reads."""
+    try:
+        statements = con.extract_statements(sql)
+    except duckdb.Error as exc:
+        raise LakeError(f"cannot parse SQL: {exc}") from exc
+    if not statements:
+        raise LakeError("no SQL statement given")
+    for statement in statements:
+        kind = statement.type.name
+        if kind not in _READ_ONLY_STATEMENTS:
+            raise LakeError(
+                f"refused a {kind} statement: the lake is read-only from SQL (allowed: SELECT, WITH ... SELECT, "
+                "EXPLAIN, DESCRIBE, SHOW); change data with the curate commands instead"
+            )

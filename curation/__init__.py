@@ -1,0 +1,1 @@
+"""The platform's decisions and jobs: acquisition, selection, scoring/training/mining jobs, the CLI."""

@@ -1,0 +1,221 @@
+"""The ingest job: dataset items -> validated `frames`, `ground_truth` (and free `labels`), or `quarantine`.
+
+Every image and label map is decoded in full before its frame is written, so a corrupt file is found here,
+with its reason, and never reaches training. Frames already in the lake are counted and skipped without
+decoding. Within a chunk, ground truth and labels are written before frames: a crash between the two
+leaves ground truth for frames the re-run will add, never frames without their ground truth.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator, Optional
+
+import numpy as np
+
+from connectors.datasets.base import ClassList, DatasetItem
+from connectors.images import ImageError, open_image, read_label, write_label
+from connectors.lake import Lake
+
+CHUNK = 1000
+
+
+@dataclass
+class IngestSummary:
+    ingested: int = 0
+    already_present: int = 0
+    quarantined: int = 0
+    ground_truth: int = 0
+    labels: int = 0
+    reasons: Counter = field(default_factory=Counter)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "ingested": self.ingested,
+            "already_present": self.already_present,
+            "quarantined": self.quarantined,
+            "ground_truth": self.ground_truth,
+            "labels": self.labels,
+            "quarantine_reasons": dict(self.reasons),
+        }
+
+
+@dataclass
+class _Checked:
+    item: DatasetItem
+    frame: Optional[dict] = None
+    ground_truth: Optional[dict] = None
+    label: Optional[dict] = None
+    quarantine: Optional[dict] = None
+
+
+def _safe_name(frame_id: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", frame_id)
+
+
+def _reason_kind(reason: str) -> str:
+    """A short bucket for the summary (the full reason is in the quarantine row)."""
+    for key in ("missing", "truncated", "corrupt", "not a recognised", "size", "values", "class id", "empty"):
+        if key in reason:
+            return key
+    return "other"
+
+
+class _Checker:
+    def __init__(self, classes: ClassList | None, masks_dir: Path, now: dt.datetime, run_id: str | None):
+        self.classes, self.masks_dir, self.now, self.run_id = classes, masks_dir, now, run_id
+
+    def _quarantine(self, item: DatasetItem, uri: str, reason: str) -> _Checked:
+        row = {
+            "uri": uri,
+            "frame_id": item.frame.get("frame_id"),
+            "stage": "ingest",
+            "reason": reason,
+            "source": item.frame.get("source"),
+            "run_id": self.run_id,
+            "detected_at": self.now,
+        }
+        return _Checked(item, quarantine=row)
+
+    def __call__(self, item: DatasetItem) -> _Checked:
+        frame = dict(item.frame)
+        uri = frame["uri"]
+        if item.problem:
+            return self._quarantine(item, uri, item.problem)
+        try:
+            image = open_image(uri)
+        except ImageError as exc:
+            return self._quarantine(item, uri, exc.reason)
+        width, height = image.size
+        frame.update(width=width, height=height, ingested_at=self.now)
+        gt = label = None
+        if item.label_uri is not None:
+            try:
+                mask = read_label(item.label_uri)
+            except ImageError as exc:
+                return self._quarantine(item, uri, f"label map {item.label_uri}: {exc.reason}")
+            if item.label_map is not None:
+                mask = item.label_map(mask)
+            if mask.shape != (height, width):
+                return self._quarantine(
+                    item, uri,
+                    f"label map size {mask.shape[1]}x{mask.shape[0]} differs from image size {width}x{height} "
+                    f"({item.label_uri})",
+                )
+            if self.classes is not None:
+                allowed = set(range(self.classes.num_classes))
+                if self.classes.ignore_index is not None:
+                    allowed.add(self.classes.ignore_index)
+                bad = sorted(set(np.unique(mask).tolist()) - allowed)
+                if bad:
+                    return self._quarantine(
+                        item, uri,
+                        f"label values {bad[:10]} outside the class list (0..{self.classes.num_classes - 1}"
+                        + (f", ignore {self.classes.ignore_index}" if self.classes.ignore_index is not None else "")
+                        + f") in {item.label_uri}",
+                    )
+            label_uri = item.label_uri
+            if item.label_map is not None:
+                mapped = self.masks_dir / frame["source"] / f"{_safe_name(frame['frame_id'])}.png"
+                write_label(mapped, mask)
+                label_uri = str(mapped)
+            gt = {"frame_id": frame["frame_id"], "label_uri": label_uri, "ingested_at": self.now}
+        elif item.class_id is not None:
+            if self.classes is not None and not 0 <= item.class_id < self.classes.num_classes:
+                return self._quarantine(
+                    item, uri, f"class id {item.class_id} outside the class list 0..{self.classes.num_classes - 1}"
+                )
+            gt = {"frame_id": frame["frame_id"], "class_id": item.class_id, "ingested_at": self.now}
+        if gt is not None and item.free_label:
+            label = {
+                "frame_id": frame["frame_id"],
+                "source": "synthetic",
+                "label_id": "render",
+                "label_uri": gt.get("label_uri"),
+                "class_id": gt.get("class_id"),
+                "labeled_at": self.now,
+            }
+        return _Checked(item, frame=frame, ground_truth=gt, label=label)
+
+
+def _chunks(items: Iterable[DatasetItem], size: int) -> Iterator[list[DatasetItem]]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def ingest(
+    lake: Lake,
+    items: Iterable[DatasetItem],
+    classes: ClassList | None,
+    *,
+    run_id: str | None = None,
+    workers: int = 2,
+    chunk_size: int = CHUNK,
+    progress: Callable[[int], None] | None = None,
+) -> IngestSummary:
+    """Validate and write `items`; returns counts. Re-running with the same items writes nothing new.
+
+    Decoding runs on `workers` threads (PIL releases the GIL while decoding).
+    """
+    summary = IngestSummary()
+    now = dt.datetime.now(dt.timezone.utc)
+    checker = _Checker(classes, lake.root / "masks" / "ground_truth", now, run_id)
+    present = {key[0] for key in lake.keys("frames")}
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        for chunk in _chunks(items, chunk_size):
+            todo = [item for item in chunk if item.frame["frame_id"] not in present]
+            summary.already_present += len(chunk) - len(todo)
+            checked = list(pool.map(checker, todo))
+            good = [c for c in checked if c.frame is not None]
+            bad = [c.quarantine for c in checked if c.quarantine is not None]
+            gts = [c.ground_truth for c in good if c.ground_truth]
+            labels = [c.label for c in good if c.label]
+            if gts:
+                summary.ground_truth += lake.write("ground_truth", gts).inserted
+            if labels:
+                summary.labels += lake.write("labels", labels).inserted
+            if good:
+                summary.ingested += lake.write("frames", [c.frame for c in good]).inserted
+                present.update(c.frame["frame_id"] for c in good)
+                # A file that was quarantined before and now ingests (it was fixed) leaves quarantine.
+                lake.delete("quarantine", [{"uri": c.frame["uri"]} for c in good])
+            if bad:
+                lake.write("quarantine", bad, mode="upsert")
+                summary.quarantined += len(bad)
+                summary.reasons.update(_reason_kind(row["reason"]) for row in bad)
+            if progress:
+                progress(len(chunk))
+    return summary
+
+
+def copy_ground_truth_to_labels(lake: Lake, where: str, limit: int | None = None) -> dict[str, int]:
+    """The direct oracle: ground truth of the frames matching `where` (a SQL predicate on `frames`)
+    becomes `labels` rows with source 'oracle'. Returns counts (matched, inserted, already labeled)."""
+    sql = (
+        "SELECT g.frame_id, g.label_uri, g.class_id FROM ground_truth g JOIN frames f USING (frame_id) "
+        f"WHERE ({where}) ORDER BY g.frame_id"
+    )
+    if limit is not None:
+        sql += f" LIMIT {int(limit)}"
+    # The predicate is the operator's own SQL on their own lake; the read-only check refuses anything that
+    # is not a single SELECT (no `; DROP ...`).
+    rows = lake.query(sql, read_only=True).to_pylist()
+    now = dt.datetime.now(dt.timezone.utc)
+    labels = [
+        {"frame_id": r["frame_id"], "source": "oracle", "label_id": "ground_truth", "label_uri": r["label_uri"],
+         "class_id": r["class_id"], "labeled_at": now}
+        for r in rows
+    ]
+    result = lake.write("labels", labels) if labels else None
+    return {
+        "matched": len(rows),
+        "inserted": result.inserted if result else 0,
+        "already_labeled": result.skipped if result else 0,
+    }
