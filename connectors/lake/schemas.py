@@ -182,6 +182,8 @@ MODELS = TableSpec(
             _f("beta", pa.float64()),
             _f("num_classes", pa.int32(), False),
             _f("class_names", pa.list_(pa.string())),
+            _f("ignore_index", pa.int32()),  # label value ignored in loss and metrics (segmentation)
+            _f("input_size", pa.list_(pa.int32())),  # [height, width] frames are resized to before the network
             _f("checkpoint_uri", pa.string(), False),
             _f("label_set", pa.string()),  # JSON: label counts per source, frame-id digest, filter used
             _f("metrics", pa.string()),  # JSON: miou, per-class iou / accuracy, ece ...
