@@ -11,14 +11,14 @@ import re
 from pathlib import Path
 from typing import Iterator
 
-from connectors.datasets import camvid_classes
-from connectors.datasets.base import ClassList, DatasetItem, DatasetLayoutError, epoch
+from connectors.datasets.base import DatasetItem, DatasetLayoutError, epoch
+from connectors.datasets.registry import CAMVID
 
 SPLITS = ("train", "val", "test")
 FPS = 30.0
 RECORDED = epoch(2008)
 DUSK_SEQUENCES = {"0001TP"}
-CLASSES = ClassList(camvid_classes.CLASS_NAMES, camvid_classes.IGNORE_INDEX)
+CLASSES = CAMVID
 _NAME = re.compile(r"^(?P<seq>[0-9A-Za-z]+)_f?(?P<frame>\d+)$")
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg"}
 

@@ -14,10 +14,11 @@ from typing import Iterator
 
 import numpy as np
 
+from connectors.datasets.base import DatasetItem, DatasetLayoutError, epoch
 from connectors.datasets import cityscapes_classes
-from connectors.datasets.base import ClassList, DatasetItem, DatasetLayoutError, epoch
+from connectors.datasets.registry import CITYSCAPES
 
-CLASSES = ClassList(cityscapes_classes.CLASS_NAMES, cityscapes_classes.IGNORE_INDEX)
+CLASSES = CITYSCAPES
 RECORDED = epoch(2015)
 FPS = 17.0
 _NAME = re.compile(r"^(?P<city>.+)_(?P<seq>\d+)_(?P<frame>\d+)_leftImg8bit$")

@@ -16,11 +16,11 @@ import zipfile
 from pathlib import Path, PurePosixPath
 from typing import Iterator
 
-from connectors.datasets import gtsrb_classes
-from connectors.datasets.base import ClassList, DatasetItem, DatasetLayoutError, epoch
+from connectors.datasets.base import DatasetItem, DatasetLayoutError, epoch
+from connectors.datasets.registry import GTSRB
 from connectors.images import zip_uri
 
-CLASSES = ClassList(gtsrb_classes.CLASS_NAMES, None)
+CLASSES = GTSRB
 RECORDED = epoch(2011)
 _FILE = re.compile(r"^(?P<track>\d+)_(?P<frame>\d+)\.ppm$", re.IGNORECASE)
 _CLASS_DIR = re.compile(r"(?:^|/)Images/(?P<cls>\d{5})/")
