@@ -56,6 +56,9 @@ def conform(spec: TableSpec, rows: Any) -> pa.Table:
     a required column is missing or null, or a value does not convert to the column's type.
     """
     columns, n = _to_arrow_columns(spec, rows)
+    if n == 0:
+        # Nothing to check: an empty batch (a job that found nothing new) is a no-op, not a missing-column error.
+        return spec.schema.empty_table()
     allowed = spec.schema.names
     for name in columns:
         if name not in allowed and name != spec.partition:
