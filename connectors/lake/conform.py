@@ -18,8 +18,15 @@ def _to_arrow_columns(spec: TableSpec, rows: Any) -> tuple[dict[str, Any], int]:
     if isinstance(rows, pa.Table):
         return {name: rows.column(name) for name in rows.column_names}, rows.num_rows
     if hasattr(rows, "to_dict") and hasattr(rows, "columns"):  # a pandas DataFrame
-        table = pa.Table.from_pandas(rows, preserve_index=False)
-        return {name: table.column(name) for name in table.column_names}, table.num_rows
+        columns = {}
+        for name in rows.columns:
+            series = rows[name]
+            try:
+                columns[str(name)] = pa.Array.from_pandas(series)
+            except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError, OverflowError):
+                # A mixed column (e.g. floats and a string): keep Python values so the bad one can be named below.
+                columns[str(name)] = series.astype(object).where(series.notna(), None).tolist()
+        return columns, len(rows)
     if isinstance(rows, dict):
         raise LakeSchemaError(spec.name, "*", "rows must be a list of dicts, a pyarrow Table or a DataFrame, not one dict", rows)
     rows = list(rows)
