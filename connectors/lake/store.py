@@ -298,7 +298,8 @@ class Lake:
             else:
                 empty = spec.schema.empty_table()
                 if spec.partition:
-                    empty = empty.append_column(spec.partition, pa.array([], pa.string()))
+                    # hive_partitioning reads `date=YYYY-MM-DD` folders back as DATE: the empty view must agree.
+                    empty = empty.append_column(spec.partition, pa.array([], pa.date32()))
                 con.register(f"_{name}_empty", empty)
                 con.execute(f"CREATE VIEW {name} AS SELECT * FROM _{name}_empty")
         return con
