@@ -185,32 +185,29 @@ class Lake:
             self._recover()
             add: list[tuple[pa.Table, Path]] = []
             remove: list[Path] = []
-            for partition, part in self._partitions(spec, new).items():
-                # A key can only live in the partition its row maps to (frames: the date of a fixed ts).
-                files = self.files(table, partition) if spec.partition else self.files(table)
-                part_keys = _key_strings(part, spec.key)
-                present_mask = pa.array([False] * part.num_rows)
-                for path in files:
-                    stored = pq.read_table(path, columns=list(spec.key))
-                    stored_keys = _key_strings(stored, spec.key)
-                    hit_in_file = pc.is_in(stored_keys, value_set=part_keys)
-                    if not pc.any(hit_in_file).as_py():
-                        continue
-                    present_mask = pc.or_(present_mask, pc.is_in(part_keys, value_set=stored_keys))
-                    if mode == "upsert":
-                        kept = pq.read_table(path).filter(pc.invert(hit_in_file))
-                        remove.append(path)
-                        if kept.num_rows:
-                            add.append((kept.cast(spec.schema), self._part_path(spec, partition)))
-                n_present = pc.sum(pc.cast(present_mask, pa.int64())).as_py() or 0
-                if mode == "insert":
-                    part = part.filter(pc.invert(present_mask))
-                    skipped += n_present
-                    inserted += part.num_rows
-                else:
-                    replaced += n_present
-                    inserted += part.num_rows - n_present
-                if part.num_rows:
+            # Look for the keys in every partition, not only the one a new row maps to: an upsert may move a
+            # frame to another date (a corrected ts), and the old row must not stay behind as a duplicate.
+            new_keys = _key_strings(new, spec.key)
+            present_mask = pa.array([False] * new.num_rows)
+            for path in self.files(table):
+                stored_keys = _key_strings(pq.read_table(path, columns=list(spec.key)), spec.key)
+                hit_in_file = pc.is_in(stored_keys, value_set=new_keys)
+                if not pc.any(hit_in_file).as_py():
+                    continue
+                present_mask = pc.or_(present_mask, pc.is_in(new_keys, value_set=stored_keys))
+                if mode == "upsert":
+                    kept = pq.read_table(path).filter(pc.invert(hit_in_file))
+                    remove.append(path)
+                    if kept.num_rows:
+                        add.append((kept.cast(spec.schema), path.parent / f"part-{uuid.uuid4().hex}.parquet"))
+            n_present = pc.sum(pc.cast(present_mask, pa.int64())).as_py() or 0
+            if mode == "insert":
+                new = new.filter(pc.invert(present_mask))
+                skipped, inserted = n_present, new.num_rows
+            else:
+                replaced, inserted = n_present, new.num_rows - n_present
+            if new.num_rows:
+                for partition, part in self._partitions(spec, new).items():
                     add.append((part, self._part_path(spec, partition)))
             if add or remove:
                 self._commit(add, remove)
