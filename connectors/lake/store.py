@@ -54,6 +54,9 @@ def _key_strings(table: pa.Table, key: Sequence[str]) -> pa.Array:
     parts = [pc.cast(table.column(k), pa.string()) for k in key]
     if len(parts) == 1:
         return parts[0].combine_chunks() if isinstance(parts[0], pa.ChunkedArray) else parts[0]
+    # Each part is prefixed with its length, so a value that contains the separator cannot make two different
+    # keys join to the same string (("a\x1fb", "c") vs ("a", "b\x1fc")).
+    parts = [pc.binary_join_element_wise(pc.cast(pc.utf8_length(p), pa.string()), p, ":") for p in parts]
     joined = pc.binary_join_element_wise(*parts, _KEY_SEP)
     return joined.combine_chunks() if isinstance(joined, pa.ChunkedArray) else joined
 
