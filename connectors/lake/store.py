@@ -17,6 +17,7 @@ import contextlib
 import fcntl
 import json
 import os
+import re
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +39,7 @@ _KEY_SEP = "\x1f"
 # Statement types `Lake.query(read_only=True)` accepts: anything else (DROP, INSERT, COPY, ATTACH, SET...)
 # could change the lake or the files around it.
 _READ_ONLY_STATEMENTS = {"SELECT", "EXPLAIN"}
+_EXPLAIN_PREFIX = re.compile(r"^\s*EXPLAIN\s*(\([^()]*\))?\s*(ANALY[SZ]E\b)?", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -344,6 +346,14 @@ def check_read_only(con: duckdb.DuckDBPyConnection, sql: str) -> None:
         raise LakeError("no SQL statement given")
     for statement in statements:
         kind = statement.type.name
+        if kind == "EXPLAIN":
+            # EXPLAIN ANALYZE runs the statement it explains (EXPLAIN ANALYZE COPY ... TO writes the file):
+            # what it explains must be read-only too.
+            inner = _EXPLAIN_PREFIX.sub("", statement.query, count=1)
+            if inner.strip() == statement.query.strip():
+                raise LakeError(f"cannot tell what this EXPLAIN runs; refused (read-only SQL): {statement.query[:200]}")
+            check_read_only(con, inner)
+            continue
         if kind not in _READ_ONLY_STATEMENTS:
             raise LakeError(
                 f"refused a {kind} statement: the lake is read-only from SQL (allowed: SELECT, WITH ... SELECT, "
