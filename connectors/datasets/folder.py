@@ -64,7 +64,8 @@ def read_folder(root: str | Path, source: str = "folder", metadata: str | Path |
             ts = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc) if path.exists() else dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
         parent = Path(rel).parent.as_posix()
         frame = {
-            "frame_id": f"{source}:{Path(rel).with_suffix('').as_posix()}",
+            # The whole relative path, extension included: a.png and a.jpg are two frames, not one id twice.
+            "frame_id": f"{source}:{rel}",
             "drive_id": str(info.get("drive_id", parent if parent != "." else "unknown")),
             "camera": info.get("camera"),
             "ts": ts,
