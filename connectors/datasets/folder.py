@@ -37,7 +37,9 @@ def _load_metadata(path: Path) -> dict[str, dict]:
         raise DatasetLayoutError(f"folder: metadata columns {unknown} are not frame columns; allowed: {METADATA_COLUMNS}")
     out = {}
     for row in table.to_dict("records"):
-        clean = {k: v for k, v in row.items() if k != "path" and not (isinstance(v, float) and v != v)}
+        # An empty cell (NaN, None, NaT, <NA>: which one depends on the file type and column dtype) means "not
+        # given", so the folder's default applies instead of a NaT timestamp or the text 'None'.
+        clean = {k: v for k, v in row.items() if k != "path" and not (pd.api.types.is_scalar(v) and pd.isna(v))}
         if "ts" in clean:
             ts = pd.Timestamp(clean["ts"])
             # Naive times in a metadata file are taken as UTC, like everywhere in the lake.
