@@ -23,6 +23,8 @@ app = typer.Typer(
 COMMAND_MODULES = [
     "curation.cli.lake",
     "curation.cli.ingest",
+    "curation.cli.train",
+    "curation.cli.score",
 ]
 
 

@@ -1,0 +1,1 @@
+"""Training and scoring data from the lake: which frames, which labels, how they become tensors."""
