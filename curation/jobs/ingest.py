@@ -53,17 +53,32 @@ class _Checked:
     ground_truth: Optional[dict] = None
     label: Optional[dict] = None
     quarantine: Optional[dict] = None
+    kind: Optional[str] = None  # the quarantine reason's bucket in the summary
 
 
 def _safe_name(frame_id: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", frame_id)
 
 
+_KINDS = (
+    ("missing", "missing"), ("not found", "missing"), ("no member", "missing"), ("cannot read", "unreadable"),
+    ("empty file", "empty"), ("not a recognised", "not a recognised"), ("single-channel", "values"),
+    ("outside 0..255", "values"),
+)
+
+
 def _reason_kind(reason: str) -> str:
-    """A short bucket for the summary (the full reason is in the quarantine row)."""
-    for key in ("missing", "truncated", "corrupt", "not a recognised", "size", "values", "class id", "empty"):
-        if key in reason:
-            return key
+    """A short bucket for the summary (the full reason is in the quarantine row).
+
+    `reason` must be a reason without file paths (a reader's problem or an ImageError's reason): a folder
+    named e.g. `missing_frames/` must not decide the bucket.
+    """
+    prefix = "corrupt or truncated image:"
+    if reason.startswith(prefix):  # PIL's own words after the prefix tell truncated from corrupt
+        return "truncated" if "truncated" in reason[len(prefix):] else "corrupt"
+    for phrase, kind in _KINDS:
+        if phrase in reason:
+            return kind
     return "other"
 
 
@@ -71,7 +86,7 @@ class _Checker:
     def __init__(self, classes: ClassList | None, masks_dir: Path, now: dt.datetime, run_id: str | None):
         self.classes, self.masks_dir, self.now, self.run_id = classes, masks_dir, now, run_id
 
-    def _quarantine(self, item: DatasetItem, uri: str, reason: str) -> _Checked:
+    def _quarantine(self, item: DatasetItem, uri: str, reason: str, kind: str) -> _Checked:
         row = {
             "uri": uri,
             "frame_id": item.frame.get("frame_id"),
@@ -81,17 +96,17 @@ class _Checker:
             "run_id": self.run_id,
             "detected_at": self.now,
         }
-        return _Checked(item, quarantine=row)
+        return _Checked(item, quarantine=row, kind=kind)
 
     def __call__(self, item: DatasetItem) -> _Checked:
         frame = dict(item.frame)
         uri = frame["uri"]
         if item.problem:
-            return self._quarantine(item, uri, item.problem)
+            return self._quarantine(item, uri, item.problem, _reason_kind(item.problem))
         try:
             image = open_image(uri)
         except ImageError as exc:
-            return self._quarantine(item, uri, exc.reason)
+            return self._quarantine(item, uri, exc.reason, _reason_kind(exc.reason))
         width, height = image.size
         frame.update(width=width, height=height, ingested_at=self.now)
         gt = label = None
@@ -99,7 +114,7 @@ class _Checker:
             try:
                 mask = read_label(item.label_uri)
             except ImageError as exc:
-                return self._quarantine(item, uri, f"label map {item.label_uri}: {exc.reason}")
+                return self._quarantine(item, uri, f"label map {item.label_uri}: {exc.reason}", _reason_kind(exc.reason))
             if item.label_map is not None:
                 mask = item.label_map(mask)
             if mask.shape != (height, width):
@@ -107,6 +122,7 @@ class _Checker:
                     item, uri,
                     f"label map size {mask.shape[1]}x{mask.shape[0]} differs from image size {width}x{height} "
                     f"({item.label_uri})",
+                    "size",
                 )
             if self.classes is not None:
                 allowed = set(range(self.classes.num_classes))
@@ -119,6 +135,7 @@ class _Checker:
                         f"label values {bad[:10]} outside the class list (0..{self.classes.num_classes - 1}"
                         + (f", ignore {self.classes.ignore_index}" if self.classes.ignore_index is not None else "")
                         + f") in {item.label_uri}",
+                        "values",
                     )
             label_uri = item.label_uri
             if item.label_map is not None:
@@ -129,7 +146,8 @@ class _Checker:
         elif item.class_id is not None:
             if self.classes is not None and not 0 <= item.class_id < self.classes.num_classes:
                 return self._quarantine(
-                    item, uri, f"class id {item.class_id} outside the class list 0..{self.classes.num_classes - 1}"
+                    item, uri, f"class id {item.class_id} outside the class list 0..{self.classes.num_classes - 1}",
+                    "class id",
                 )
             gt = {"frame_id": frame["frame_id"], "class_id": item.class_id, "ingested_at": self.now}
         if gt is not None and item.free_label:
@@ -174,7 +192,7 @@ def ingest(
             summary.already_present += len(chunk) - len(todo)
             checked = list(pool.map(checker, todo))
             good = [c for c in checked if c.frame is not None]
-            bad = [c.quarantine for c in checked if c.quarantine is not None]
+            bad = [c for c in checked if c.quarantine is not None]
             gts = [c.ground_truth for c in good if c.ground_truth]
             labels = [c.label for c in good if c.label]
             if gts:
@@ -187,9 +205,9 @@ def ingest(
                 # A file that was quarantined before and now ingests (it was fixed) leaves quarantine.
                 lake.delete("quarantine", [{"uri": c.frame["uri"]} for c in good])
             if bad:
-                lake.write("quarantine", bad, mode="upsert")
+                lake.write("quarantine", [c.quarantine for c in bad], mode="upsert")
                 summary.quarantined += len(bad)
-                summary.reasons.update(_reason_kind(row["reason"]) for row in bad)
+                summary.reasons.update(c.kind for c in bad)
             if progress:
                 progress(len(chunk))
     return summary
