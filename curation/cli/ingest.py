@@ -120,3 +120,30 @@ def register(app: typer.Typer) -> None:
                   f"{counts['already_labeled']} already labeled")
         if as_json:
             print_json(counts)
+
+
+@ingest_app.command("synthetic")
+def synthetic(
+    ctx: typer.Context,
+    path: Path = typer.Argument(..., help="Folder the rendered frames are written to (reused when present)."),
+    frames: int = typer.Option(200, help="Number of frames (frames 0..N-1 of the seed)."),
+    seed: int = typer.Option(0, help="Dataset seed: same seed, same frames."),
+    frames_per_drive: Optional[int] = typer.Option(None, help="Frames per drive (default: the generator's)."),
+    weather: Optional[str] = typer.Option(None, help="Force a weather (clear, rain, fog)."),
+    time_of_day: Optional[str] = typer.Option(None, help="Force a time of day (day, dusk, night)."),
+    as_json: bool = JSON,
+) -> None:
+    """Procedural driving scenes labelled with CamVid's 11 classes; labels are free (labels.source = synthetic)."""
+    from connectors.datasets.registry import CAMVID
+    from connectors.datasets.synthetic_source import read_synthetic
+
+    if frames < 1:
+        raise CurateError(f"--frames must be >= 1, got {frames}")
+    conditions = {k: v for k, v in (("weather", weather), ("time_of_day", time_of_day)) if v}
+    try:
+        factory = lambda: read_synthetic(path, frames, seed, frames_per_drive=frames_per_drive,  # noqa: E731
+                                         conditions=conditions or None)
+        _run_ingest(ctx, "synthetic", path, factory, CAMVID,
+                    {"frames": frames, "seed": seed, "conditions": conditions}, as_json)
+    except ValueError as exc:  # the generator's own checks (unknown weather name, ...)
+        raise CurateError(f"synthetic: {exc}") from None
