@@ -186,13 +186,26 @@ def ingest(
     now = dt.datetime.now(dt.timezone.utc)
     checker = _Checker(classes, lake.root / "masks" / "ground_truth", now, run_id)
     present = {key[0] for key in lake.keys("frames")}
+    first_uri: dict[str, str] = {}  # frame_id -> uri of the first item of this run that had it
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         for chunk in _chunks(items, chunk_size):
-            todo = [item for item in chunk if item.frame["frame_id"] not in present]
-            summary.already_present += len(chunk) - len(todo)
+            todo, duplicates, queued = [], [], set()
+            for item in chunk:
+                frame_id, uri = item.frame["frame_id"], item.frame["uri"]
+                first = first_uri.setdefault(frame_id, uri)
+                if first != uri:
+                    # Two files claim one frame id (e.g. the same name in two splits): the lake would keep
+                    # one of them, so the other is quarantined rather than lost without a word.
+                    duplicates.append(checker._quarantine(
+                        item, uri, f"duplicate frame id {frame_id}: {first} has the same id", "duplicate"))
+                elif frame_id in present or frame_id in queued:
+                    summary.already_present += 1
+                else:
+                    queued.add(frame_id)
+                    todo.append(item)
             checked = list(pool.map(checker, todo))
             good = [c for c in checked if c.frame is not None]
-            bad = [c for c in checked if c.quarantine is not None]
+            bad = [c for c in checked if c.quarantine is not None] + duplicates
             gts = [c.ground_truth for c in good if c.ground_truth]
             labels = [c.label for c in good if c.label]
             if gts:
