@@ -4,15 +4,37 @@ itself through `register(app)`; this file only wires them together and turns kno
 from __future__ import annotations
 
 import importlib
-import sys
 from typing import Optional
 
 import typer
+from typer.core import TyperGroup
 
 from curation.cli.common import CurateError, console, resolve_lake_path
 
+
+class _CurateGroup(TyperGroup):
+    """Turns the errors a user can act on into one red line and an exit code, never a traceback.
+
+    Done here rather than in `main()` so that every way of invoking the app (console script, tests with
+    typer's CliRunner) behaves the same.
+    """
+
+    def invoke(self, ctx):
+        from connectors.lake import LakeError
+
+        try:
+            return super().invoke(ctx)
+        except CurateError as exc:
+            console.print(f"[red]error:[/red] {exc}", highlight=False)
+            raise typer.Exit(exc.exit_code) from None
+        except LakeError as exc:
+            console.print(f"[red]lake error:[/red] {exc}", highlight=False)
+            raise typer.Exit(2) from None
+
+
 app = typer.Typer(
     name="curate",
+    cls=_CurateGroup,
     help="fleet-curation: find the frames worth labeling, send them to Label Studio, retrain, query the lake.",
     no_args_is_help=True,
     add_completion=False,
@@ -25,6 +47,7 @@ COMMAND_MODULES = [
     "curation.cli.ingest",
     "curation.cli.train",
     "curation.cli.score",
+    "curation.cli.select",
 ]
 
 
@@ -41,30 +64,5 @@ for _name in COMMAND_MODULES:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Console-script entry point: known errors become one red line and an exit code, not a traceback."""
-    from connectors.lake import LakeError
-
-    try:
-        app(args=argv, standalone_mode=False)
-    except CurateError as exc:
-        console.print(f"[red]error:[/red] {exc}", highlight=False)
-        sys.exit(exc.exit_code)
-    except LakeError as exc:
-        console.print(f"[red]lake error:[/red] {exc}", highlight=False)
-        sys.exit(2)
-    except KeyboardInterrupt:
-        console.print("[yellow]interrupted[/yellow]")
-        sys.exit(130)
-    except SystemExit:
-        raise
-    except Exception as exc:  # click's own usage errors
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        if isinstance(exc, click.exceptions.Exit):
-            sys.exit(exc.exit_code)
-        if isinstance(exc, click.exceptions.Abort):
-            sys.exit(1)
-        raise
+    """Console-script entry point."""
+    app(args=argv)
