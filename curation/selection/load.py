@@ -116,7 +116,8 @@ def load_candidates(lake: Lake, spec: SelectionSpec, model_version: str) -> pa.T
         return lake.query(sql, params)
     except LakeError as exc:
         raise SpecError(
-            f"candidates filter {spec.candidates.predicates()} could not be applied: {exc}; check the values' types"
+            f"candidates filter {spec.candidates.predicates()} could not be applied: {str(exc).splitlines()[0]}; "
+            "check the values' types"
         ) from None
 
 
