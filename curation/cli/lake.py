@@ -19,9 +19,15 @@ class Format(str, Enum):
 
 
 def _print_arrow(result, fmt: Format, max_rows: int) -> None:
+    import pyarrow as pa
     import pyarrow.csv as pacsv
 
     if fmt is Format.csv:
+        # CSV has no nested values: list/struct/map columns (class_fractions, embedding) go out as JSON text.
+        for i, field in enumerate(result.schema):
+            if pa.types.is_nested(field.type):
+                cells = [None if v is None else json.dumps(v, default=str) for v in result.column(i).to_pylist()]
+                result = result.set_column(i, field.name, pa.array(cells, pa.string()))
         pacsv.write_csv(result, sys.stdout.buffer)
         sys.stdout.flush()
         return
