@@ -108,13 +108,13 @@ def train(lake: Lake, config: TrainConfig | None, *, resume: str | None = None, 
         (run_dir / "config.json").write_text(config.model_dump_json(indent=2))
 
     pl.seed_everything(config.seed, workers=True, verbose=False)
-    class_names, ignore_index = class_list_for(lake, config.task, config.where)
     data = LakeDataModule(lake, DataConfig(
         task=config.task, size=config.size, source_weights=config.source_weights, where=config.where,
         val_where=config.val_where, val_fraction=config.val_fraction, batch_size=config.batch_size,
         num_workers=config.num_workers, seed=config.seed,
     ))
     data.prepare()
+    class_names, ignore_index = class_list_for(lake, config.task, config.where)
     spec = resolve_spec(config.arch).to_dict()
     ensemble = checkpoints.build_ensemble(spec, config.task, len(class_names), config.members,
                                           dropout=config.mc_dropout, seed=config.seed)
