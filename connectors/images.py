@@ -65,6 +65,8 @@ def open_image(uri: str) -> Image.Image:
         image.load()
     except UnidentifiedImageError:
         raise ImageError(uri, "not a recognised image format (corrupt or not an image)") from None
+    except Image.DecompressionBombError as exc:  # a header claiming billions of pixels: refuse, don't crash the job
+        raise ImageError(uri, f"image too large to decode safely: {exc}") from None
     except (OSError, SyntaxError, ValueError) as exc:
         raise ImageError(uri, f"corrupt or truncated image: {exc}") from None
     return image
