@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import struct
 import zipfile
+import zlib
 
 import numpy as np
 import pytest
@@ -130,3 +132,15 @@ def test_open_image_decodes_fully(tmp_path):
     Image.open(path)  # header reads fine
     with pytest.raises(ImageError):
         open_image(str(path))
+
+
+def test_decompression_bomb_is_an_image_error(tmp_path):
+    # A valid PNG header claiming 20000x20000 pixels (400 MP): PIL refuses it; the job must get an ImageError.
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", 20000, 20000, 8, 2, 0, 0, 0)
+    path = tmp_path / "bomb.png"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 64))
+                     + chunk(b"IEND", b""))
+    assert "too large" in _reason(path)
