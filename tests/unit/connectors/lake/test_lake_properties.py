@@ -25,7 +25,7 @@ def _frame(key: int, weather: str, day: int) -> dict:
     }
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(batch, min_size=1, max_size=5))
 def test_one_row_per_key_with_the_expected_value(batches):
     with tempfile.TemporaryDirectory() as root:
