@@ -49,6 +49,7 @@ COMMAND_MODULES = [
     "curation.cli.score",
     "curation.cli.select",
     "curation.cli.labelstudio",
+    "curation.cli.report",
 ]
 
 

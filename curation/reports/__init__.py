@@ -1,0 +1,1 @@
+"""Reports built from the lake: HTML pages for people, not for machines."""
