@@ -10,7 +10,15 @@ weather and time of day and move forward along one street.
 """
 
 from .conditions import DEFAULT_TIME_MIX, DEFAULT_WEATHER_MIX, LOCATIONS, TIMES_OF_DAY, WEATHERS
-from .frame import DEFAULT_FRAMES_PER_DRIVE, GENERATOR_VERSION, SyntheticFrame, drive_id, frame_name, render_scene
+from .frame import (
+    DEFAULT_FRAMES_PER_DRIVE,
+    GENERATOR_VERSION,
+    SyntheticFrame,
+    drive_id,
+    frame_meta,
+    frame_name,
+    render_scene,
+)
 from .palette import CLASS_NAMES, IGNORE_INDEX, NUM_CLASSES, PALETTE, colorize
 from .scene import FRAME_INTERVAL_S
 from .towns import DEFAULT_LOCATION_MIX, TOWNS, Town
@@ -35,6 +43,7 @@ __all__ = [
     "WEATHERS",
     "colorize",
     "drive_id",
+    "frame_meta",
     "frame_name",
     "generate",
     "render_scene",

@@ -14,6 +14,7 @@ from .canvas import Canvas
 from .conditions import Look
 from .objects import Car, Cyclist, Pedestrian
 from .palette import BICYCLIST, CAR, PEDESTRIAN
+from .render_static import column_quad as _quad
 from .render_static import shade
 from .scene import OBJECT_RANGE
 
@@ -43,6 +44,9 @@ def _draw_car(cv: Canvas, view: View, c: Car, s0: float, look: Look) -> None:
     if a_lo >= L - 0.3:
         return
     d = c.d
+    if a_lo == 0.0 and view.f * c.width / (s0 - view.s_cam) < 8.0:
+        _draw_car_far(cv, view, c, s0, look)
+        return
 
     def P(lat, y, a):
         """Project points given by lateral offset from the car's centre, height and distance
@@ -118,6 +122,32 @@ def _draw_car(cv: Canvas, view: View, c: Car, s0: float, look: Look) -> None:
                     shade(body, 1.1), CAR, depth)
 
 
+def _draw_car_far(cv: Canvas, view: View, c: Car, s0: float, look: Look) -> None:
+    """A car a few pixels wide: its near end (body, glass, lights) and one side, no detail."""
+    hw, h = 0.5 * c.width, c.height
+    cl, cr = view.column(c.d - hw, s0), view.column(c.d + hw, s0)
+    if max(cl[0], cr[0]) < 0 or min(cl[0], cr[0]) > cv.width:
+        return
+    depth = cl[3]
+    waist = h if c.kind not in _CABIN else _CABIN[c.kind][1] * h
+    x_cam = view.lateral(depth) + c.d - view.d_cam
+    if abs(x_cam) > hw:  # the long side facing us, as one quad
+        lat = c.d - hw if x_cam > 0 else c.d + hw
+        c0, c1 = view.column(lat, s0), view.column(lat, s0 + c.length)
+        cv.fill(*_quad(c0, c1, 0.0, waist), shade(c.rgb, 0.78), CAR, depth)
+        cv.fill(*_quad(c0, c1, waist, h), _GLASS if waist < h else shade(c.rgb, 0.78), CAR, depth)
+    cv.fill(*_quad(cl, cr, 0.0, 0.3), _TYRE, CAR, depth)
+    cv.fill(*_quad(cl, cr, 0.3, waist), shade(c.rgb, 0.92), CAR, depth)
+    if waist < h:
+        cv.fill(*_quad(view.column(c.d - hw + 0.2, s0), view.column(c.d + hw - 0.2, s0), waist, h), _GLASS, CAR, depth)
+    if look.lights_on:
+        ly = min(waist, 1.1) - 0.2
+        rgb = (255, 248, 225) if c.facing < 0 else (235, 40, 36)
+        k = cl[2]
+        for u in (cl[0] + 0.25 * k, cr[0] - 0.25 * k):
+            cv.paint_ellipse(u, cl[1] - ly * k, max(0.6, 0.15 * k), max(0.6, 0.1 * k), rgb, emit=255)
+
+
 def _boxy_side_windows(cv, P, c: Car, lat: float, a_lo: float) -> None:
     h, L = c.height, c.length
     rows = ((1.2, 2.0), (2.55, 3.5)) if (c.kind == "bus" and h > 3.8) else ((h * 0.55, h * 0.86),)
@@ -175,36 +205,39 @@ def _draw_pedestrian(cv: Canvas, view: View, p: Pedestrian, s: float, look: Look
     if u0 + H * k < 0 or u0 - H * k > cv.width:
         return
     fwd = 1.0 if p.v >= 0 else -1.0
-    stride = 0.2 * H if p.v != 0 else 0.03 * H
-    ph = p.phase + look.t * 2 * math.pi * 0.9 * abs(p.v) / max(0.5 * H, 1e-3)
-    sw = math.sin(ph)
-
-    def P(lat, y, a):
-        u, v, _ = view.project(p.d + np.asarray(lat, dtype=np.float64), y, s + fwd * np.asarray(a, dtype=np.float64))
-        return u, v
-
-    leg_w, arm_w = 0.13 * H * k * 0.55, 0.085 * H * k * 0.55
-    for sgn in (-1, 1):
-        foot = sgn * stride * sw
-        u, v = P(sgn * 0.06 * H, np.array([0.52 * H, 0.28 * H, 0.03 * H]), np.array([0.0, 0.5 * foot + 0.02 * H, foot]))
-        cv.fill_line(u, v, leg_w, p.trousers, PEDESTRIAN, z)
+    walking = p.v != 0
+    stride = 0.2 * H if walking else 0.03 * H
+    sw = math.sin(p.phase + look.t * 2 * math.pi * 0.9 * abs(p.v) / max(0.5 * H, 1e-3))
     coat = 0.42 if (p.shirt[0] + p.phase) % 3 < 1 else 0.5
-    u, v = P(np.array([-0.11, 0.11, 0.14, -0.14]) * H, np.array([coat, coat, 0.82, 0.82]) * H, 0.0)
-    cv.fill(u, v, p.shirt, PEDESTRIAN, z)
+    # Joints as (lateral, height, forward) in units of the person's height, projected in one go:
+    # two legs (hip, knee, foot), the torso (4 corners), two arms (shoulder, elbow, hand), head.
+    joints = []
     for sgn in (-1, 1):
-        hand = -sgn * 0.12 * H * sw if p.v != 0 else 0.02 * H
-        u, v = P(sgn * np.array([0.15, 0.17, 0.16]) * H, np.array([0.8, 0.62, 0.45]) * H,
-                 np.array([0.0, 0.5 * hand, hand]))
-        cv.fill_line(u, v, arm_w, shade(p.shirt, 0.85), PEDESTRIAN, z)
-    u, v = P(0.0, np.array([0.935 * H]), 0.0)
+        foot = sgn * stride * sw / H
+        joints += [(sgn * 0.06, 0.52, 0.0), (sgn * 0.06, 0.28, 0.5 * foot + 0.02), (sgn * 0.06, 0.03, foot)]
+    joints += [(-0.11, coat, 0.0), (0.11, coat, 0.0), (0.14, 0.82, 0.0), (-0.14, 0.82, 0.0)]
+    for sgn in (-1, 1):
+        hand = (-sgn * 0.12 * sw) if walking else 0.02
+        joints += [(sgn * 0.15, 0.8, 0.0), (sgn * 0.17, 0.62, 0.5 * hand), (sgn * 0.16, 0.45, hand)]
+    joints.append((0.0, 0.935, 0.0))
+    j = np.asarray(joints) * H
+    u, v, _ = view.project(p.d + j[:, 0], j[:, 1], s + fwd * j[:, 2])
+    leg_w, arm_w = 0.0715 * H * k, 0.047 * H * k
+    cv.fill_line(u[0:3], v[0:3], leg_w, p.trousers, PEDESTRIAN, z)
+    cv.fill_line(u[3:6], v[3:6], leg_w, p.trousers, PEDESTRIAN, z)
+    cv.fill(u[6:10], v[6:10], p.shirt, PEDESTRIAN, z)
+    sleeve = shade(p.shirt, 0.85)
+    cv.fill_line(u[10:13], v[10:13], arm_w, sleeve, PEDESTRIAN, z)
+    cv.fill_line(u[13:16], v[13:16], arm_w, sleeve, PEDESTRIAN, z)
+    hu, hv = float(u[16]), float(v[16])
     r = 0.068 * H * k
-    cv.fill_ellipse(float(u[0]), float(v[0]), r * 0.85, r, p.skin, PEDESTRIAN, z)
-    cv.paint_ellipse(float(u[0]), float(v[0]) - 0.35 * r, r * 0.85, r * 0.7, p.hair)
+    cv.fill_ellipse(hu, hv, r * 0.85, r, p.skin, PEDESTRIAN, z)
+    cv.paint_ellipse(hu, hv - 0.35 * r, r * 0.85, r * 0.7, p.hair)
     if look.umbrellas and p.umbrella is not None and H > 1.4:
         ru = 0.5 * k
-        top = float(v[0]) - 0.35 * H * k
-        cv.fill_line([u[0], u[0]], [v[0] - r, top], max(1, 0.03 * k), (40, 40, 40), PEDESTRIAN, z)
-        cv.fill([u[0] - ru, u[0] - 0.5 * ru, u[0], u[0] + 0.5 * ru, u[0] + ru],
+        top = hv - 0.35 * H * k
+        cv.fill_line([hu, hu], [hv - r, top], max(1, 0.03 * k), (40, 40, 40), PEDESTRIAN, z)
+        cv.fill([hu - ru, hu - 0.5 * ru, hu, hu + 0.5 * ru, hu + ru],
                 [top + 0.22 * k, top - 0.05 * k, top - 0.14 * k, top - 0.05 * k, top + 0.22 * k],
                 p.umbrella, PEDESTRIAN, z)
 

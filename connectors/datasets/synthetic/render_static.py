@@ -240,17 +240,17 @@ def _draw_bay(cv: Canvas, b: Building, fa: _Facade, j: int, i: int, look: Look, 
         rb, rvb, rkb, _ = _col(fa.ridge, j + 1)
         top = h + b.roof_h
         cv.fill([ua, ra, rb, ub], [va - ka * h, rva - rka * top, rvb - rkb * top, vb - kb * h], fa.roof, BUILDING, depth)
-    cv.fill(*_quad(ca, cb, 0.0, h), fa.wall, BUILDING, depth)
+    cv.fill(*column_quad(ca, cb, 0.0, h), fa.wall, BUILDING, depth)
     bay_px = abs(ua - ub)
     if bay_px < 3.0:
         return
-    cv.paint(*_quad(ca, cb, h - 0.35, h), fa.trim_dark)
+    cv.paint(*column_quad(ca, cb, h - 0.35, h), fa.trim_dark)
     # Ground floor and string courses: horizontal structure that makes a facade read as storeys.
-    cv.paint(*_quad(ca, cb, 0.0, 0.5), (0, 0, 0, 50))
+    cv.paint(*column_quad(ca, cb, 0.0, 0.5), (0, 0, 0, 50))
     floors = max(1, int((h - 0.3) // b.storey_h))
     for f in range(1, floors):
         y = f * b.storey_h
-        cv.paint(*_quad(ca, cb, y - 0.08, y + 0.08), fa.course)
+        cv.paint(*column_quad(ca, cb, y - 0.08, y + 0.08), fa.course)
     first = 0
     if fa.shop is not None and b.row == 0:
         first = 1
@@ -259,9 +259,9 @@ def _draw_bay(cv: Canvas, b: Building, fa: _Facade, j: int, i: int, look: Look, 
         if a < e:
             c0, c1 = view.column(b.d_face, a), view.column(b.d_face, e)
             glass, emit = _shop_glass(look)
-            cv.paint(*_quad(c0, c1, 0.3, 2.5), glass, emit=emit)
+            cv.paint(*column_quad(c0, c1, 0.3, 2.5), glass, emit=emit)
             # Shop fascias carry names and logos: CamVid labels such text as sign/symbol.
-            cv.fill(*_quad(c0, c1, 2.6, 3.2), fa.shop, SIGN, depth)
+            cv.fill(*column_quad(c0, c1, 2.6, 3.2), fa.shop, SIGN, depth)
     w0, w1 = _col(fa.win0, j), _col(fa.win1, j)
     if w0[3] >= w1[3] or bay_px < 4.0:
         return
@@ -274,9 +274,9 @@ def _draw_bay(cv: Canvas, b: Building, fa: _Facade, j: int, i: int, look: Look, 
         if y1 > h - 0.4:
             break
         if framed:
-            cv.paint(*_quad(f0, f1, y0 - 0.12, y1 + 0.08), fa.trim)
+            cv.paint(*column_quad(f0, f1, y0 - 0.12, y1 + 0.08), fa.trim)
         glass, emit = _window_glass(b, f, i, look)
-        cv.paint(*_quad(w0, w1, y0, y1), glass if emit else shade(glass, fa.light), emit=emit)
+        cv.paint(*column_quad(w0, w1, y0, y1), glass if emit else shade(glass, fa.light), emit=emit)
 
 
 def _shop_glass(look: Look):
@@ -290,7 +290,7 @@ def _draw_end_wall(cv: Canvas, view: View, b: Building, light: float) -> None:
     c1 = view.column(b.d_face + b.side * b.depth, b.s0)
     if max(c0[0], c1[0]) < 0 or min(c0[0], c1[0]) > cv.width:
         return
-    cv.fill(*_quad(c0, c1, 0.0, b.height), shade(b.rgb, light * 0.72), BUILDING, c0[3])
+    cv.fill(*column_quad(c0, c1, 0.0, b.height), shade(b.rgb, light * 0.72), BUILDING, c0[3])
 
 
 # Trees ------------------------------------------------------------------------------------
@@ -437,7 +437,7 @@ def barrier_items(b: Barrier, view: View, light: float) -> list:
     return items
 
 
-def _quad(c0, c1, y0: float, y1: float):
+def column_quad(c0, c1, y0: float, y1: float):
     """Rectangle between two projected vertical lines ``(u, v0, k, ...)`` from height y0 to y1."""
     u0, v0, k0 = c0[:3]
     u1, v1, k1 = c1[:3]
@@ -454,20 +454,20 @@ def _draw_barrier(cv: Canvas, view: View, b: Barrier, sa: float, sb: float, ligh
         return
     depth = 0.5 * (ca[3] + cb[3])
     rgb = shade(b.rgb, light)
-    u, v = _quad(ca, cb, 0.0, h)
+    u, v = column_quad(ca, cb, 0.0, h)
     if b.style == "railing":
         cv.label(u, v, b.cls, depth)
-        cv.paint(*_quad(ca, cb, h - 0.06, h), rgb)
-        cv.paint(*_quad(ca, cb, 0.08, 0.14), rgb)
+        cv.paint(*column_quad(ca, cb, h - 0.06, h), rgb)
+        cv.paint(*column_quad(ca, cb, 0.08, 0.14), rgb)
         _vertical_lines(cv, view, b.d, 0.0, h, sa, sb, 0.14, rgb, rgb + (140,), ca, cb)
         return
     cv.fill(u, v, rgb, b.cls, depth)
     if b.style == "panel":
         _vertical_lines(cv, view, b.d, 0.0, h, sa, sb, 0.2, shade(b.rgb, light * 0.75), None, ca, cb)
     elif b.style == "wall":
-        cv.paint(*_quad(ca, cb, h - 0.1, h), shade(b.rgb, light * 1.2))
+        cv.paint(*column_quad(ca, cb, h - 0.1, h), shade(b.rgb, light * 1.2))
     elif b.style == "hedge":
-        cv.paint(*_quad(ca, cb, 0.0, 0.35 * h), (0, 0, 0, 50))
+        cv.paint(*column_quad(ca, cb, 0.0, 0.35 * h), (0, 0, 0, 50))
 
 
 def _vertical_lines(cv, view, d, y0, y1, sa, sb, spacing, rgb, dense_rgba, ca, cb) -> None:
@@ -478,7 +478,7 @@ def _vertical_lines(cv, view, d, y0, y1, sa, sb, spacing, rgb, dense_rgba, ca, c
         return
     if abs(ca[0] - cb[0]) / n < 3.0:
         if dense_rgba is not None:
-            cv.paint(*_quad(ca, cb, y0, y1), dense_rgba)
+            cv.paint(*column_quad(ca, cb, y0, y1), dense_rgba)
         return
     ss = np.arange(math.ceil(sa / spacing) * spacing, sb, spacing)
     u0, v0, _ = view.project(d, y0, ss)

@@ -23,10 +23,12 @@ from connectors.datasets.synthetic import (
     TIMES_OF_DAY,
     WEATHERS,
     colorize,
+    frame_meta,
     generate,
     render_scene,
 )
 from connectors.datasets.synthetic import frame as frame_module
+from connectors.datasets.synthetic import writer as writer_module
 from connectors.datasets.synthetic.camera import Curvature, View
 from connectors.datasets.synthetic.canvas import Canvas, Layers
 from connectors.datasets.synthetic.conditions import look_for, sample_conditions
@@ -302,16 +304,41 @@ def test_generate_writes_pngs_and_is_idempotent(tmp_path):
         np.testing.assert_array_equal(np.asarray(label), frame.mask)
         assert {k: r[k] for k in frame.meta} == frame.meta
     files = sorted(p for p in tmp_path.rglob("*") if p.is_file())
-    assert len(files) == 6
+    assert len(files) == 7  # 3 images, 3 labels, generator.json
     stamps = {p: p.stat().st_mtime_ns for p in files}
 
-    again = generate(tmp_path, frames=3, seed=4, width=96, height=72, frames_per_drive=2)
-    assert again == records
-    assert {p: p.stat().st_mtime_ns for p in files} == stamps  # nothing rewritten
-    assert sorted(p for p in tmp_path.rglob("*") if p.is_file()) == files  # no temporary files left
+    for verify in (False, True):
+        again = generate(tmp_path, frames=3, seed=4, width=96, height=72, frames_per_drive=2, verify=verify)
+        assert again == records
+        assert {p: p.stat().st_mtime_ns for p in files} == stamps  # nothing rewritten
+        assert sorted(p for p in tmp_path.rglob("*") if p.is_file()) == files  # no temporary files left
 
     damaged = tmp_path / records[1]["label_path"]
     damaged.write_bytes(b"not a png")
-    generate(tmp_path, frames=3, seed=4, width=96, height=72, frames_per_drive=2)
+    generate(tmp_path, frames=3, seed=4, width=96, height=72, frames_per_drive=2, verify=True)
     np.testing.assert_array_equal(np.asarray(Image.open(damaged)),
                                   render_scene(4, 1, 96, 72, frames_per_drive=2).mask)
+
+
+def test_generate_reuses_files_made_with_the_same_parameters(tmp_path, monkeypatch):
+    generate(tmp_path, frames=2, seed=1, width=64, height=48, frames_per_drive=2)
+    rendered = []
+    real = writer_module.render_scene
+    monkeypatch.setattr(writer_module, "render_scene", lambda *a, **k: rendered.append(a[1]) or real(*a, **k))
+    generate(tmp_path, frames=3, seed=1, width=64, height=48, frames_per_drive=2)
+    assert rendered == [2]  # only the new frame
+    (tmp_path / "images" / "synth-s1-d00000" / "synth-s1-d00000_f0000.png").unlink()
+    generate(tmp_path, frames=3, seed=1, width=64, height=48, frames_per_drive=2)
+    assert rendered == [2, 0]  # and a missing one
+    # Other parameters (here: forced fog) make every frame render again, rewriting what differs.
+    records = generate(tmp_path, frames=3, seed=1, width=64, height=48, frames_per_drive=2,
+                       conditions={"weather": "fog"})
+    assert rendered == [2, 0, 0, 1, 2]
+    assert {r["weather"] for r in records} == {"fog"}
+    on_disk = np.asarray(Image.open(tmp_path / records[0]["image_path"]))
+    np.testing.assert_array_equal(on_disk, render_scene(1, 0, 64, 48, {"weather": "fog"}, frames_per_drive=2).image)
+
+
+def test_frame_meta_matches_the_rendered_meta():
+    assert frame_meta(6, 13, conditions={"time_of_day": "night"}) == \
+        render_scene(6, 13, conditions={"time_of_day": "night"}).meta
