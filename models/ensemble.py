@@ -70,6 +70,11 @@ class Ensemble(nn.Module):
         return getattr(self.members[0], "embedding_dim", None)
 
     @property
+    def spec(self) -> ArchSpec | None:
+        """The members' (normalised) architecture, when they are `models.Network`s."""
+        return getattr(self.members[0], "spec", None)
+
+    @property
     def task(self) -> str | None:
         return getattr(self.members[0], "task", None)
 

@@ -94,11 +94,13 @@ class EnsembleModule(pl.LightningModule):
         self.schedule = schedule
         self.ece_bins = int(ece_bins)
         self.register_buffer("class_weights", class_weights, persistent=False)
+        # Only constructor arguments (load_from_checkpoint passes them back): rebuild with
+        # EnsembleModule.load_from_checkpoint(path, ensemble=Ensemble.from_spec(spec, task, C, k=K)).
         self.save_hyperparameters(
             {"task": task, "num_classes": num_classes, "ignore_index": ignore_index, "beta": beta,
              "num_train_samples": num_train_samples, "lr": lr, "weight_decay": weight_decay,
              "class_weights": None if class_weights is None else class_weights.tolist(),
-             "schedule": schedule, "ece_bins": ece_bins, "num_members": ensemble.num_members}
+             "schedule": schedule, "ece_bins": ece_bins}
         )
         self._reset_val_state()
 

@@ -117,3 +117,19 @@ def test_predict_step_returns_probs_and_embedding():
     module = EnsembleModule(ens, "segmentation", 3)
     out = module.predict_step({"image": torch.randn(2, 3, 16, 20)}, 0)
     assert out["probs"].shape == (2, 2, 3, 4, 5) and out["embedding"].shape == (2, 16)
+
+
+def test_checkpoint_round_trip(tmp_path):
+    ens = Ensemble.from_spec(TINY, "segmentation", 3, k=2, seed=0)
+    module = EnsembleModule(ens, "segmentation", 3, ignore_index=3, beta=0.5, num_train_samples=7,
+                            class_weights=[1.0, 2.0, 1.0])
+    trainer = _trainer(max_steps=1, limit_val_batches=0, num_sanity_val_steps=0)
+    trainer.fit(module, DataLoader(_seg_batches(2), batch_size=2))
+    path = tmp_path / "m.ckpt"
+    trainer.save_checkpoint(path)
+    fresh = Ensemble.from_spec(ens.spec, "segmentation", 3, k=2, seed=99)
+    loaded = EnsembleModule.load_from_checkpoint(path, ensemble=fresh)
+    assert loaded.beta == 0.5 and loaded.num_train_samples == 7 and loaded.ignore_index == 3
+    torch.testing.assert_close(loaded.class_weights, torch.tensor([1.0, 2.0, 1.0]))
+    for a, b in zip(ens.parameters(), fresh.parameters()):
+        assert torch.equal(a, b)
