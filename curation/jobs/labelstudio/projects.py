@@ -20,6 +20,7 @@ from curation.jobs.labelstudio.errors import LabelingJobError
 
 # A class list's short name, used in default project titles (synthetic frames use CamVid's classes).
 _CLASS_LIST_NAMES = {registry.CAMVID: "camvid", registry.CITYSCAPES: "cityscapes", registry.GTSRB: "gtsrb"}
+MAX_TITLE = 50  # Label Studio refuses longer project titles
 # Brush colours of class lists that come with a palette.
 _PALETTES = {camvid_classes.CLASS_NAMES: camvid_classes.PALETTE}
 
@@ -85,6 +86,8 @@ def ensure_project(client: LabelStudioClient, title: str, spec: ProjectSpec) -> 
     Returns (project, created). The config is built and validated before it is sent; a reused project
     whose config differs is an error, never silently relabeled.
     """
+    if not 1 <= len(title) <= MAX_TITLE:
+        raise LabelingJobError(f"project title {title!r} has {len(title)} characters; Label Studio allows 1 to {MAX_TITLE}")
     existing = find_project(client, title)
     if existing is not None:
         try:
