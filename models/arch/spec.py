@@ -70,6 +70,9 @@ class StageSpec:
             "options": _plain(self.options),
         }
 
+    def __hash__(self) -> int:
+        return hash(_canonical(self.to_dict()))
+
 
 @dataclass(frozen=True)
 class HeadSpec:
@@ -83,6 +86,9 @@ class HeadSpec:
 
     def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "options": _plain(self.options)}
+
+    def __hash__(self) -> int:
+        return hash(_canonical(self.to_dict()))
 
 
 @dataclass(frozen=True)
@@ -108,6 +114,11 @@ class ArchSpec:
             "stages": [s.to_dict() for s in self.stages],
             "head": self.head.to_dict(),
         }
+
+    def __hash__(self) -> int:
+        # Options are dicts, so the generated hash would fail; hash the canonical JSON instead
+        # (NAS dedupes candidate specs with sets).
+        return hash(_canonical(self.to_dict()))
 
     def to_json(self, indent: int | None = 2) -> str:
         return json.dumps(self.to_dict(), indent=indent, sort_keys=False)
@@ -191,3 +202,7 @@ def _reject_unknown(where: str, data: Mapping[str, Any], allowed: set[str]) -> N
 def _plain(options: Mapping[str, Any]) -> dict[str, Any]:
     # Tuples become lists so that to_dict() output equals what json.loads gives back.
     return {k: list(v) if isinstance(v, tuple) else v for k, v in options.items()}
+
+
+def _canonical(data: dict[str, Any]) -> str:
+    return json.dumps(data, sort_keys=True, default=str)

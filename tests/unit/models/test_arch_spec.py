@@ -124,3 +124,12 @@ def test_normalize_is_idempotent_and_round_trips(stages):
     spec = normalize_spec(ArchSpec(StemSpec(8), tuple(stages), HeadSpec("linear")))
     assert normalize_spec(spec) == spec
     assert ArchSpec.from_json(spec.to_json()) == spec
+
+
+def test_specs_hash_by_value_so_nas_can_dedupe():
+    a = normalize_spec(_spec())
+    b = ArchSpec.from_json(a.to_json())
+    c = normalize_spec(_spec(channels=64))
+    assert len({a, b, c}) == 2
+    assert hash(StageSpec("dil3", 8, options={"dilation": 2, "act": "relu"})) == hash(
+        StageSpec("dil3", 8, options={"act": "relu", "dilation": 2}))
