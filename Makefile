@@ -35,5 +35,12 @@ demo: install
 bench: install
 	$(PY) benchmarks/run_all.py
 
+# A local Label Studio for the lake (CURATE_LAKE or ./lake; or LAKE=path), installed into .ls-venv/ on first use.
+labelstudio-up: install
+	$(VENV)/bin/curate $(if $(LAKE),--lake $(LAKE)) labelstudio up
+
+labelstudio-down: install
+	$(VENV)/bin/curate $(if $(LAKE),--lake $(LAKE)) labelstudio down
+
 clean:
 	rm -rf $(VENV) lake demo-lake .pytest_cache
