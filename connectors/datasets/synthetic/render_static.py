@@ -177,6 +177,13 @@ def _window_glass(b: Building, floor: int, bay: int, look: Look) -> tuple[tuple,
     return (tone, tone + 8, tone + 18), 0
 
 
+# Facades are the outermost layer of a street side: whatever stands between them and the road
+# (fences at their foot, trees, people) must be drawn after the piece of facade behind it, even
+# where that thing's far end is a little farther than the piece's. Keying facade pieces a few
+# metres farther than they are buys that margin without reordering buildings among themselves.
+_FACADE_BIAS = 4.0
+
+
 class _Facade:
     """What every bay of one building needs, computed once per frame: colours and the
     projected vertical lines (bay edges, window edges) of the facade."""
@@ -215,10 +222,10 @@ def building_items(b: Building, view: View, look: Look, light: float) -> list:
     fa.frame1 = view.columns(b.d_face, centre + half + 0.1)
     items = []
     for j in range(last - first):
-        items.append((fa.edges[3][j + 1], partial(_draw_bay, b=b, fa=fa, j=j, i=first + j, look=look,
+        items.append((fa.edges[3][j + 1] + _FACADE_BIAS, partial(_draw_bay, b=b, fa=fa, j=j, i=first + j, look=look,
                                                   s_near=s_near, view=view)))
     if b.s0 - s_cam > Z_NEAR:
-        items.append((b.s0 - s_cam, partial(_draw_end_wall, view=view, b=b, light=light)))
+        items.append((b.s0 - s_cam + _FACADE_BIAS, partial(_draw_end_wall, view=view, b=b, light=light)))
     return items
 
 
@@ -425,7 +432,7 @@ def barrier_items(b: Barrier, view: View, light: float) -> list:
     if b.s1 - s_cam < Z_NEAR or b.s0 - s_cam > OBJECT_RANGE:
         return []
     items = []
-    seg = 5.0
+    seg = 4.0
     s = b.s0
     while s < b.s1:
         e = min(s + seg, b.s1)

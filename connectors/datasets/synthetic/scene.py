@@ -449,22 +449,28 @@ def sample_drive(seed: int, drive: int, location: str, frames_per_drive: int) ->
         lanes = [(-d, f) for d, f in lanes]
     for d_lane, facing in lanes:
         if abs(d_lane - d_cam) < 1e-6:
-            # Our lane: a few cars ahead at our speed, never closer than 8 m.
+            # Our lane: a few cars ahead at about our speed, never closer than 8 m to us, and
+            # each at least as fast as the one behind it, so that no car drives into another.
             s = rng.uniform(12, 35)
+            v_prev = 0.0
             while s < s_hi and rng.random() < 0.5:
-                v = speed + rng.uniform(-0.4, 0.6)
+                v = max(speed + rng.uniform(-0.4, 0.6), v_prev)
                 if v < speed:
                     s = max(s, 8 + (speed - v) * duration)
                 c = car(s, v, d_lane, 1)
                 cars.append(c)
                 s += c.length + rng.uniform(8, 40)
+                v_prev = v
             continue
+        # Other lanes: a platoon at one speed, so spacing (at least 2 m bumper to bumper) holds.
         v_abs = rng.uniform(4, 12)
         extent_hi = s_hi + (v_abs * duration if facing < 0 else 0.0)
         extent_lo = s_lo - (v_abs * duration if facing > 0 else 0.0)
+        free = extent_lo
         for s in _poisson_positions(rng, extent_lo, extent_hi, town.traffic_density * 2.0):
-            c = car(s, facing * (v_abs + rng.uniform(-0.5, 0.5)), d_lane + rng.uniform(-0.2, 0.2), facing)
+            c = car(max(s, free), facing * v_abs, d_lane + rng.uniform(-0.2, 0.2), facing)
             cars.append(c)
+            free = c.s0 + c.length + 2.0
 
     rng = sub(_PEOPLE)
     peds: list[Pedestrian] = []

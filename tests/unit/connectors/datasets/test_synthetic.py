@@ -33,6 +33,7 @@ from connectors.datasets.synthetic.camera import Curvature, View
 from connectors.datasets.synthetic.canvas import Canvas, Layers
 from connectors.datasets.synthetic.conditions import look_for, sample_conditions
 from connectors.datasets.synthetic.effects import apply_conditions
+from connectors.datasets.synthetic.scene import sample_drive
 
 DAY = {"weather": "clear", "time_of_day": "day"}
 
@@ -342,3 +343,23 @@ def test_generate_reuses_files_made_with_the_same_parameters(tmp_path, monkeypat
 def test_frame_meta_matches_the_rendered_meta():
     assert frame_meta(6, 13, conditions={"time_of_day": "night"}) == \
         render_scene(6, 13, conditions={"time_of_day": "night"}).meta
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 10_000), drive=st.integers(0, 1_000), location=st.sampled_from(LOCATIONS))
+def test_cars_in_one_lane_never_overlap_during_a_drive(seed, drive, location):
+    fpd = 10
+    scene = sample_drive(seed, drive, location, fpd)
+    lanes: dict[float, list] = {}
+    for c in scene.cars:
+        lanes.setdefault(round(c.d), []).append(c)
+    for t in (0.0, (fpd - 1) * FRAME_INTERVAL_S):
+        ego = scene.speed * t
+        for cars in lanes.values():
+            spans = sorted((c.s0 + c.v * t, c.s0 + c.v * t + c.length) for c in cars)
+            for (_, end), (start, _) in zip(spans, spans[1:]):
+                assert start >= end - 1e-6
+        # Nothing drives through the ego car: cars in its lane stay ahead of it.
+        for c in scene.cars:
+            if abs(c.d - scene.d_cam) < 0.5 and c.v > 0:
+                assert c.s0 + c.v * t - ego >= 8.0 - 1e-6
