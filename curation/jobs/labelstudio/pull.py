@@ -82,7 +82,15 @@ def _resolve_projects(lake: Lake, client: LabelStudioClient, project: Optional[s
         return [require_project(client, project)]
     refs = []
     for project_id, title in _ledger_projects(lake):
-        found = client.project(project_id)
+        try:
+            found = client.project(project_id)
+        except LabelStudioApiError as exc:
+            if exc.status_code != 404:
+                raise
+            raise LabelingJobError(
+                f"the lake pushed to project {project_id} {title!r}, which {client.url} does not have: is "
+                "LABEL_STUDIO_URL the server the frames were pushed to? Pass --project to pull one project by title"
+            ) from None
         if found.get("title") != title:
             raise LabelingJobError(
                 f"the lake pushed to project {project_id} {title!r}, but project {project_id} on {client.url} is titled "
@@ -149,8 +157,9 @@ def _pull_project(lake: Lake, client: LabelStudioClient, ref: ProjectRef, rule: 
     rows, quarantine, cleared = [], [], []
 
     def reject(uri: str, frame_id: Optional[str], reason: str) -> None:
+        source = frames[frame_id]["source"] if frame_id in frames else None
         quarantine.append({"uri": uri, "frame_id": frame_id, "stage": "pull", "reason": reason,
-                           "source": "labelstudio", "run_id": run_id, "detected_at": now})
+                           "source": source, "run_id": run_id, "detected_at": now})
         key = reason.split(":")[0][:60]
         summary.reasons[key] = summary.reasons.get(key, 0) + 1
 

@@ -100,13 +100,20 @@ def selected_frames(lake: Lake, run_id: str) -> list[dict[str, Any]]:
     return rows
 
 
-def reconcile(lake: Lake, client: LabelStudioClient, project_id: int, project_title: str,
-              now: dt.datetime) -> tuple[dict[str, int], int, int]:
-    """Bring the ledger up to date with the server's tasks of a project.
+@dataclass
+class Reconciled:
+    """The ledger after reconciling: frame_id -> task_id of every frame the project holds, the rows added
+    from the server, frames with several tasks on the server, and ledger frames the server no longer has."""
 
-    Returns (frame_id -> task_id for every frame the project holds, rows added to the ledger, frame ids
-    with more than one task on the server).
-    """
+    held: dict[str, int]
+    added: int
+    duplicates: int
+    gone: set[str]
+
+
+def reconcile(lake: Lake, client: LabelStudioClient, project_id: int, project_title: str,
+              now: dt.datetime) -> Reconciled:
+    """Bring the ledger up to date with the server's tasks of a project (see the module docstring)."""
     ledger = {r["frame_id"]: r["task_id"] for r in
               lake.query("SELECT frame_id, task_id FROM tasks WHERE project_id = ?", [project_id]).to_pylist()}
     on_server: dict[str, list[int]] = {}
@@ -126,7 +133,7 @@ def reconcile(lake: Lake, client: LabelStudioClient, project_id: int, project_ti
         lake.write("tasks", rows, mode="insert")
     held = dict(ledger)
     held.update({r["frame_id"]: r["task_id"] for r in rows})
-    return held, len(rows), duplicates
+    return Reconciled(held, len(rows), duplicates, set(ledger) - set(on_server))
 
 
 def _check_prediction(pred: Prediction, frame: dict[str, Any], spec: ProjectSpec) -> None:
@@ -225,9 +232,15 @@ def push(
         summary.project_id, summary.project_title, summary.project_created = ref.id, ref.title, created
         ledger_before = lake.query("SELECT count(*) AS n FROM tasks WHERE project_id = ? AND list_contains(?, frame_id)",
                                    [ref.id, [f["frame_id"] for f in present]]).to_pylist()[0]["n"]
-        held, summary.reconciled, summary.duplicates_on_server = reconcile(lake, client, ref.id, ref.title, now)
-        todo = [f for f in present if f["frame_id"] not in held]
+        state = reconcile(lake, client, ref.id, ref.title, now)
+        summary.reconciled, summary.duplicates_on_server = state.added, state.duplicates
+        todo = [f for f in present if f["frame_id"] not in state.held]
         summary.already_pushed = int(ledger_before)
+        gone = [f["frame_id"] for f in present if f["frame_id"] in state.gone]
+        if gone:
+            summary.warnings.append(f"{len(gone)} selected frames are in the ledger but their tasks were deleted in "
+                                    f"Label Studio; they are not pushed again (exactly once). To re-push, delete their "
+                                    f"`tasks` rows for project {ref.id} first")
         if summary.duplicates_on_server:
             summary.warnings.append(f"{summary.duplicates_on_server} frames have several tasks in project {ref.id} "
                                     "(made outside curate push); the lowest task id is the one recorded")
