@@ -10,15 +10,9 @@ from .conditions import Look
 from .objects import DriveScene
 from .palette import SKY
 from .render_agents import car_items, cyclist_items, pedestrian_items
-from .render_static import (
-    barrier_items,
-    building_items,
-    draw_ground,
-    draw_skyline,
-    light_items,
-    sign_items,
-    tree_items,
-)
+from .render_buildings import building_items
+from .render_furniture import barrier_items, light_items, sign_items, tree_items
+from .render_ground import draw_ground, draw_skyline
 
 
 def render_layers(scene: DriveScene, view: View, look: Look, sky: np.ndarray) -> Layers:
@@ -29,7 +23,7 @@ def render_layers(scene: DriveScene, view: View, look: Look, sky: np.ndarray) ->
     """
     cv = Canvas(sky, SKY, depth=look.needs_depth, emit=look.needs_emission)
     draw_skyline(cv, view, scene.skyline)
-    draw_ground(cv, view, scene.street, look)
+    draw_ground(cv, view, scene.street)
     lit = 0.92 if scene.overcast else 1.0
     dim = 0.84 if scene.overcast else 0.7
     light = {scene.sun_side: lit, -scene.sun_side: dim}

@@ -14,8 +14,8 @@ from .canvas import Canvas
 from .conditions import Look
 from .objects import Car, Cyclist, Pedestrian
 from .palette import BICYCLIST, CAR, PEDESTRIAN
-from .render_static import column_quad as _quad
-from .render_static import shade
+from .shapes import column_quad as _quad
+from .shapes import shade
 from .scene import OBJECT_RANGE
 
 # Cabin outline per kind, as fractions of the length from the rear:
