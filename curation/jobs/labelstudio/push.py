@@ -35,6 +35,7 @@ from curation.jobs.labelstudio.predictor import Prediction, Predictor
 from curation.jobs.labelstudio.projects import default_title, ensure_project, spec_for_sources
 
 DEFAULT_BATCH = 50
+PREDICT_CHUNK = 32  # frames per predictor call
 
 
 @dataclass(frozen=True)
@@ -165,27 +166,31 @@ def _prepare(lake: Lake, frames: list[dict], spec: ProjectSpec, project_id: int,
     if quarantine:
         lake.write("quarantine", quarantine, mode="insert")
         summary.quarantined += len(quarantine)
-    predictions: list[Optional[Prediction]] = [None] * len(staged)
-    if predictor is not None and staged:
-        predictions = list(predictor([dict(f) for f, _ in staged]))
-        if len(predictions) != len(staged):
-            raise LabelingJobError(f"predictor returned {len(predictions)} predictions for {len(staged)} frames: it must "
-                                   "return one per frame (None where it has none)")
     prepared = []
-    for (frame, url), pred in zip(staged, predictions):
-        preds = None
-        if pred is not None:
-            _check_prediction(pred, frame, spec)
-            results = payloads.results_for(spec, mask=pred.mask, class_id=pred.class_id)
-            body = payloads.prediction(results, float(np.clip(pred.confidence, 0.0, 1.0)), pred.model_version)
-            problems = checker.problems(body)
-            if problems:
-                raise LabelingJobError(f"pre-annotation for frame {frame['frame_id']} does not fit the labeling config: "
-                                       f"{'; '.join(problems)[:500]}")
-            preds = [body]
-        extra = {"rank": int(frame["rank"]), "selection_run": run_id}
-        prepared.append((frame, payloads.task(frame["frame_id"], url, preds, extra),
-                         pred.model_version if pred is not None else None))
+    # The predictor runs chunk by chunk and only the (compact) RLE payloads are kept, so memory stays
+    # bounded by one chunk of full-resolution masks however large the selection.
+    for start in range(0, len(staged), PREDICT_CHUNK):
+        chunk = staged[start:start + PREDICT_CHUNK]
+        predictions: list[Optional[Prediction]] = [None] * len(chunk)
+        if predictor is not None:
+            predictions = list(predictor([dict(f) for f, _ in chunk]))
+            if len(predictions) != len(chunk):
+                raise LabelingJobError(f"predictor returned {len(predictions)} predictions for {len(chunk)} frames: it "
+                                       "must return one per frame (None where it has none)")
+        for (frame, url), pred in zip(chunk, predictions):
+            preds = None
+            if pred is not None:
+                _check_prediction(pred, frame, spec)
+                results = payloads.results_for(spec, mask=pred.mask, class_id=pred.class_id)
+                body = payloads.prediction(results, float(np.clip(pred.confidence, 0.0, 1.0)), pred.model_version)
+                problems = checker.problems(body)
+                if problems:
+                    raise LabelingJobError(f"pre-annotation for frame {frame['frame_id']} does not fit the labeling "
+                                           f"config: {'; '.join(problems)[:500]}")
+                preds = [body]
+            extra = {"rank": int(frame["rank"]), "selection_run": run_id}
+            prepared.append((frame, payloads.task(frame["frame_id"], url, preds, extra),
+                             pred.model_version if pred is not None else None))
     return prepared
 
 

@@ -169,3 +169,19 @@ def test_bad_annotations_are_quarantined_and_the_others_pulled(lake, tmp_path, l
     ls_client.create_annotation(tasks[unknown_label]["id"], payloads.brush_results(masks[unknown_label], spec))
     assert pull(lake, ls_client, project_title).written == 1
     assert lake.count("labels") == 2
+
+
+def test_a_bad_pre_annotation_stops_the_push_before_anything_is_imported(lake, tmp_path, ls_client, hosting,
+                                                                         project_title):
+    from curation.jobs.labelstudio import LabelingJobError, Prediction
+
+    masks = synthetic_frames(lake, tmp_path / "synthetic", 4)
+    write_selection(lake, "sel-badpred", sorted(masks))
+
+    def half_resolution(frames):
+        return [Prediction(np.zeros((f["height"] // 2, f["width"] // 2), np.uint8), None, 0.5, "m-bad") for f in frames]
+
+    with pytest.raises(LabelingJobError, match="the predictor must return masks at frame resolution"):
+        push(lake, ls_client, "sel-badpred", project_title, hosting=hosting, predictor=half_resolution)
+    ref = ensure_project(ls_client, project_title, spec_for_sources({"synthetic"}))[0]
+    assert server_tasks(ls_client, ref.id) == [] and lake.count("tasks") == 0

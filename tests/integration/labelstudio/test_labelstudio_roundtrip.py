@@ -189,3 +189,17 @@ def test_staged_file_names_stay_inside_the_project_folder(lake, tmp_path, ls_cli
     summary = push(lake, ls_client, "sel-files", project_title, hosting=hosting)
     staged = list((Path(hosting.document_root) / f"project-{summary.project_id}").glob("*.png"))
     assert len(staged) == 1 and staged[0].name.startswith("synthetic_it-4-000-")
+
+
+def test_a_newer_model_becomes_the_projects_model_version(lake, tmp_path, ls_client, hosting, project_title):
+    masks = synthetic_frames(lake, tmp_path / "synthetic", 4, seed=5)
+    ids = sorted(masks)
+    write_selection(lake, "sel-m1", ids[:2])
+    write_selection(lake, "sel-m2", ids)
+    first = push(lake, ls_client, "sel-m1", project_title, hosting=hosting, predictor=ground_truth_predictor(lake, "m1"))
+    assert ls_client.project(first.project_id)["model_version"] == "m1"
+    second = push(lake, ls_client, "sel-m2", project_title, hosting=hosting, predictor=ground_truth_predictor(lake, "m2"))
+    assert (second.already_pushed, second.imported, second.model_version) == (2, 2, "m2")
+    assert ls_client.project(first.project_id)["model_version"] == "m2"
+    versions = {r["frame_id"]: r["model_version"] for r in lake.read("tasks").to_pylist()}
+    assert versions == {ids[0]: "m1", ids[1]: "m1", ids[2]: "m2", ids[3]: "m2"}
