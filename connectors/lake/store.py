@@ -63,6 +63,36 @@ def _key_strings(table: pa.Table, key: Sequence[str]) -> pa.Array:
     return joined.combine_chunks() if isinstance(joined, pa.ChunkedArray) else joined
 
 
+def _value_range(table: pa.Table, column: str) -> tuple[Any, Any]:
+    """(min, max) of a column, as Python values."""
+    bounds = pc.min_max(table.column(column))
+    return bounds["min"].as_py(), bounds["max"].as_py()
+
+
+def _may_hold(path: Path, column: str, low: Any, high: Any) -> bool:
+    """False only when the file's Parquet statistics prove no value of `column` lies in [low, high].
+
+    Lets a write or delete skip reading files whose key range cannot overlap the batch: ids are clustered
+    (one source, drive or day per file), so most files of a large lake are ruled out from their footer alone.
+    """
+    try:
+        meta = pq.read_metadata(path)
+    except (OSError, pa.ArrowException):
+        return True
+    for g in range(meta.num_row_groups):
+        group = meta.row_group(g)
+        chunk = next((group.column(j) for j in range(group.num_columns) if group.column(j).path_in_schema == column), None)
+        stats = chunk.statistics if chunk is not None else None
+        if stats is None or not stats.has_min_max:
+            return True
+        try:
+            if not (stats.max < low or stats.min > high):
+                return True
+        except TypeError:  # statistics of an unexpected type: do not guess
+            return True
+    return False
+
+
 def _dedupe_last(table: pa.Table, key: Sequence[str]) -> pa.Table:
     """Keep the last row of each key: within one write, a later row wins over an earlier one."""
     key_strings = _key_strings(table, key)
@@ -199,7 +229,10 @@ class Lake:
             # frame to another date (a corrected ts), and the old row must not stay behind as a duplicate.
             new_keys = _key_strings(new, spec.key)
             present_mask = pa.array([False] * new.num_rows)
+            low, high = _value_range(new, spec.key[0])
             for path in self.files(table):
+                if not _may_hold(path, spec.key[0], low, high):
+                    continue
                 stored_keys = _key_strings(pq.read_table(path, columns=list(spec.key)), spec.key)
                 hit_in_file = pc.is_in(stored_keys, value_set=new_keys)
                 if not pc.any(hit_in_file).as_py():
@@ -229,12 +262,16 @@ class Lake:
         spec = table_spec(table)
         if not keys:
             return 0
-        wanted = _key_strings(pa.Table.from_pylist([{k: row[k] for k in spec.key} for row in keys]), spec.key)
+        wanted_rows = pa.Table.from_pylist([{k: row[k] for k in spec.key} for row in keys])
+        wanted = _key_strings(wanted_rows, spec.key)
         removed = 0
         with self._locked():
             self._recover()
             add, remove = [], []
+            low, high = _value_range(wanted_rows, spec.key[0])
             for path in self.files(table):
+                if not _may_hold(path, spec.key[0], low, high):
+                    continue
                 stored = pq.read_table(path)
                 hit = pc.is_in(_key_strings(stored, spec.key), value_set=wanted)
                 n = pc.sum(pc.cast(hit, pa.int64())).as_py() or 0
