@@ -229,3 +229,19 @@ def test_two_lake_objects_see_each_others_writes(tmp_path, make_frame):
 def test_arrow_table_write(lake, make_frame):
     table = pa.Table.from_pylist([make_frame(1), make_frame(2)])
     assert lake.write("frames", table).inserted == 2
+
+
+def test_files_whose_key_range_cannot_match_are_not_read(lake, make_frame, monkeypatch):
+    lake.write("frames", [make_frame("a1"), make_frame("a2")])
+    lake.write("frames", [make_frame("m1"), make_frame("m2")])
+    reads = []
+    real_read = store.pq.read_table
+    monkeypatch.setattr(store.pq, "read_table", lambda path, *a, **k: reads.append(path) or real_read(path, *a, **k))
+
+    assert lake.write("frames", [make_frame("a2"), make_frame("a3")]) == WriteResult(inserted=1, replaced=0, skipped=1)
+    assert len(reads) == 1, "only the file holding fa1..fa2 can hold fa2..fa3"
+    reads.clear()
+    assert lake.write("frames", [make_frame("z9")]).inserted == 1
+    assert reads == [], "no stored file's key range contains 'fz9'"
+    assert lake.delete("frames", [{"frame_id": "fm1"}]) == 1
+    assert lake.keys("frames") == {("fa1",), ("fa2",), ("fa3",), ("fm2",), ("fz9",)}
