@@ -256,6 +256,9 @@ def push(
         versions = sorted({v for _, _, v in prepared if v})
         summary.with_predictions = sum(1 for _, _, v in prepared if v)
         summary.model_version = versions[-1] if versions else None
+        if len(versions) > 1:
+            summary.warnings.append(f"the predictor gave several model versions {versions}; {summary.model_version!r} "
+                                    "is made the project's current one")
         if hosting.url_prefix is None:
             _ensure_storage(client, ref.id, hosting)
         for start in range(0, len(prepared), batch_size):
