@@ -50,7 +50,10 @@ class Candidates:
     def _raw(self, name: str) -> Any:
         if self._table is not None:
             col = self._table.column(name)
-            return col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+            if isinstance(col, pa.ChunkedArray):
+                # one chunk: use it as is (combining would copy, e.g. 512 MB of embeddings at 1M x 128)
+                return col.chunk(0) if col.num_chunks == 1 else col.combine_chunks()
+            return col
         return self._arrays[name]
 
     # ------------------------------------------------------------------ typed views
@@ -101,8 +104,10 @@ class Candidates:
                 found = [str(v) for v in encoded.dictionary.to_pylist()]
                 indices = encoded.indices.to_numpy(zero_copy_only=False)
             else:
-                strs = np.asarray([NULL_VALUE if v is None else str(v) for v in raw], dtype=str)
-                found_arr, indices = np.unique(strs, return_inverse=True)
+                arr = np.asarray(raw)
+                if arr.dtype.kind not in "USiub":  # objects (maybe None): the slow, general way
+                    arr = np.asarray([NULL_VALUE if v is None else str(v) for v in raw], dtype=str)
+                found_arr, indices = np.unique(arr, return_inverse=True)
                 found = [str(v) for v in found_arr]
             # Sorted category names make codes independent of row order (determinism across loads).
             order = np.argsort(np.asarray(found, dtype=str), kind="stable") if found else np.zeros(0, int)
@@ -160,7 +165,8 @@ class Candidates:
                 values = np.asarray(raw, dtype=np.float32) if not isinstance(raw, list) else np.asarray(list(raw), dtype=np.float32)
                 if values.ndim != 2:
                     raise SpecError(f"{where} = {name!r}: embeddings have shape {values.shape}, [N, D] is needed")
-            if not np.isfinite(values).all():
-                raise SpecError(f"{where} = {name!r}: embeddings contain NaN or inf")
+            for lo in range(0, values.shape[0], 65536):  # in blocks: a full-size bool mask would be N x D bytes
+                if not np.isfinite(values[lo : lo + 65536]).all():
+                    raise SpecError(f"{where} = {name!r}: embeddings contain NaN or inf")
             self._cache[key] = np.ascontiguousarray(values, dtype=np.float32)
         return self._cache[key]

@@ -201,6 +201,7 @@ class _Greedy:
         self.pool_elig = np.zeros(0, dtype=bool)
         self.pool_score = np.zeros(0, dtype=np.float64)  # static score, -inf once ineligible
         self.pool_cell_elig = np.zeros(self.n_cells, dtype=np.int64)
+        self.admitted = 0
         self.picked: list[int] = []
 
         if self.plan is not None and n_cap:
@@ -240,6 +241,8 @@ class _Greedy:
             self.pool_elig[p] = False
             self.pool_score[p] = -np.inf
             self.pool_cell_elig -= np.bincount(self.pool_cell[p], minlength=self.n_cells)
+            if self.kc is not None:
+                self.kc.retire(p)
         return int(new.size)
 
     def _close_capped_cells(self) -> None:
@@ -287,6 +290,7 @@ class _Greedy:
                 check = new[self.eligible[new]]
                 dup = near_duplicates(unit_rows(emb[check]), unit_rows(emb[np.array(self.picked)]), threshold)
                 self.stats["near_duplicates_of_picks"] += self._block(check[dup], unique=False)
+        self.admitted += int(new.size)
         start = self.pool_idx.size
         self.pos_in_pool[new] = np.arange(start, start + new.size)
         el = self.eligible[new]
@@ -297,8 +301,27 @@ class _Greedy:
         self.pool_cell_elig += np.bincount(self.cell_of[new][el], minlength=self.n_cells)
         if self.kc is not None:
             self.kc.add_members(self.div_emb[new])
+            self.kc.retire(np.flatnonzero(~el) + start)
         for k, (emb, _) in enumerate(self.nd_selected):
             self.nd_unit_pool[k] = np.concatenate([self.nd_unit_pool[k], unit_rows(emb[new])])
+
+    def _compact(self) -> None:
+        """Drop members that can no longer be picked, once they are the majority: every later step then
+        touches only live rows (picks and drive_dedup/caps rule out most of the pool as a run goes on)."""
+        live = int(self.pool_cell_elig.sum())
+        if self.pool_idx.size < 1024 or live * 2 > self.pool_idx.size:
+            return
+        keep = self.pool_elig
+        self.pos_in_pool[self.pool_idx[~keep]] = -1
+        self.pool_idx = self.pool_idx[keep]
+        self.pos_in_pool[self.pool_idx] = np.arange(self.pool_idx.size)
+        self.pool_cell = self.pool_cell[keep]
+        self.pool_score = self.pool_score[keep]
+        if self.kc is not None:
+            self.kc.keep(keep)
+        for k in range(len(self.nd_unit_pool)):
+            self.nd_unit_pool[k] = self.nd_unit_pool[k][keep]
+        self.pool_elig = np.ones(self.pool_idx.size, dtype=bool)
 
     def _ensure_pool(self, allowed: np.ndarray, remaining: int) -> None:
         """Every allowed cell with eligible candidates has an eligible pool member (so its best one)."""
@@ -318,10 +341,14 @@ class _Greedy:
     def _values(self) -> tuple[np.ndarray, np.ndarray | None]:
         if self.kc is None:
             return self.pool_score, None
-        d = self.kc.terms(self.pool_elig)
+        d = self.kc.terms()
         if self.sum_mode:
-            return self.pool_score + self.div_strength * d, d
-        return self.pool_score + self.div_strength * np.log(np.maximum(d, FLOOR)), d
+            values = np.multiply(d, self.div_strength, dtype=np.float64)
+        else:
+            values = np.log(np.maximum(d, FLOOR), dtype=np.float64)
+            values *= self.div_strength
+        values += self.pool_score
+        return values, d
 
     def _blocked_per_cell_if_picked(self, j: int) -> np.ndarray:
         counts = np.zeros(self.n_cells, dtype=np.int64)
@@ -373,6 +400,7 @@ class _Greedy:
                     "(drive_dedup, near_duplicate and max_share ruled out the rest)"
                 )
                 break
+            self._compact()
             self._ensure_pool(allowed, remaining)
             values, div_terms = self._values()
             restricted = forced or not allowed[self.cell_eligible > 0].all()
@@ -441,7 +469,7 @@ class _Greedy:
         if self.plan is not None and len(self.plan.caps):
             self._close_capped_cells()
         for k, (_, threshold) in enumerate(self.nd_selected):
-            sims = self.nd_unit_pool[k] @ self.nd_unit_pool[k][jp]
+            sims = np.einsum("ij,j->i", self.nd_unit_pool[k], self.nd_unit_pool[k][jp])  # see KCenter.add_center
             self.stats["near_duplicates_of_picks"] += self._block(self.pool_idx[sims > threshold], unique=False)
         if self.kc is not None:
             self.kc.add_center(jp)
@@ -481,7 +509,7 @@ class _Greedy:
                 "picked": _describe(t.raw[idx]),
             }
         stats = dict(self.stats)
-        stats["pool"] = int(self.pool_idx.size)
+        stats["pool"] = self.admitted
         return SelectionResult(
             budget=self.budget,
             n_candidates=self.n,

@@ -50,17 +50,17 @@ def test_squared_distances_match_brute_force():
 def test_k_center_terms_and_incremental_updates():
     kc = KCenter("euclidean")
     kc.add_members(np.array([[0.0], [1.0], [3.0]], np.float32))
-    eligible = np.array([True, True, True])
-    assert kc.terms(eligible).tolist() == [1.0, 1.0, 1.0]  # no centre yet
+    assert kc.terms().tolist() == [1.0, 1.0, 1.0]  # no centre yet
     assert kc.distance(0) is None
     kc.add_center(0)
-    assert kc.terms(eligible).tolist() == pytest.approx([0.0, 1 / 3, 1.0])
+    assert kc.terms().tolist() == pytest.approx([0.0, 1 / 3, 1.0])
     kc.add_members(np.array([[2.0]], np.float32))  # a late member gets its distance to existing centres
     assert kc.distance(3) == pytest.approx(2.0)
     kc.add_center(2)
     assert [kc.distance(i) for i in range(4)] == pytest.approx([0.0, 1.0, 0.0, 1.0])
-    # normalised by the largest distance among eligible members only
-    assert kc.terms(np.array([True, False, True, True])).tolist() == pytest.approx([0.0, 1.0, 0.0, 1.0])
+    # retired members (no longer eligible) never set the scale
+    kc.retire(np.array([3]))
+    assert kc.terms().tolist() == pytest.approx([0.0, 1.0, 0.0, 0.0])
 
 
 def test_k_center_cosine_reports_one_minus_similarity():
