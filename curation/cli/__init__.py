@@ -50,6 +50,7 @@ COMMAND_MODULES = [
     "curation.cli.select",
     "curation.cli.labelstudio",
     "curation.cli.report",
+    "curation.cli.mine",
 ]
 
 
