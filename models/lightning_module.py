@@ -9,6 +9,8 @@ Loss (training): mean over members of `weighted_cross_entropy` (segmentation log
 target size) + beta * dpe_penalty(members) / num_train_samples. The DPE penalty is a sum over all
 weights; dividing by the training-set size gives the usual per-sample scaling of a KL term, so the
 value of beta does not have to change when the labelled set grows. beta = 0: plain deep ensemble.
+`models.dpe_prior.elbo_beta(task, label_size)` gives the ELBO-consistent beta (0.5 for
+classification, 0.5 / (H * W) for segmentation, whose CE is a per-pixel mean).
 
 Validation: the ensemble-mean probability (mean of member softmaxes, upsampled to the target size
 for segmentation) feeds a confusion matrix and 15 ECE bins; at epoch end it logs `val_miou`,

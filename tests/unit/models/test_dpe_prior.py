@@ -86,3 +86,12 @@ def test_members_drawn_from_the_prior_have_its_spread():
     bn = init_from_prior(nn.BatchNorm2d(4000), gen)
     assert bn.weight.mean().item() == pytest.approx(1.0, abs=0.01)
     assert bn.weight.std().item() == pytest.approx(0.1, rel=0.05)
+
+
+def test_elbo_beta():
+    from models.dpe_prior import elbo_beta
+
+    assert elbo_beta("classification") == 0.5
+    assert elbo_beta("segmentation", (180, 240)) == pytest.approx(0.5 / 43200)
+    with pytest.raises(ValueError, match="label_size"):
+        elbo_beta("segmentation")
