@@ -40,6 +40,8 @@ class TrainConfig(BaseModel):
     where: Optional[str] = Field(None, description="SQL predicate on frames (alias f) for the training pool")
     val_where: Optional[str] = Field(None, description="SQL predicate: evaluate on these frames' ground truth")
     val_fraction: float = Field(0.15, ge=0.0, lt=1.0)
+    val_every_n_epochs: Optional[int] = Field(
+        1, ge=1, description="validate every N epochs while training; None = only once, after training")
     source_weights: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_SOURCE_WEIGHTS))
     precision: Literal["32", "bf16-mixed"] = "bf16-mixed"
     seed: int = 0
@@ -139,7 +141,9 @@ def train(lake: Lake, config: TrainConfig | None, *, resume: str | None = None, 
         enable_model_summary=False,
         num_sanity_val_steps=0,
         limit_val_batches=1.0 if data.val_samples else 0,
-        check_val_every_n_epoch=1,
+        # None: no validation during fit (a short max_steps run on a small labeled set has an epoch every few
+        # steps, and validating each would cost more than training); the final trainer.validate still runs.
+        check_val_every_n_epoch=config.val_every_n_epochs or 10**9,
         callbacks=[pl.callbacks.ModelCheckpoint(dirpath=ckpt_dir, save_last=True, save_top_k=0,
                                                 every_n_epochs=1)],
         default_root_dir=str(run_dir),
