@@ -95,11 +95,6 @@ def _hosting(lake, state, document_root: Optional[Path], url_prefix: Optional[st
 
 def _load_predictor(lake):
     """(predictor or None, sentence saying where pre-annotations come from)."""
-    import importlib.util
-
-    if importlib.util.find_spec("curation.jobs.predict") is None:
-        return None, ("no model-based predictor in this version (curation/jobs/predict.py is missing): tasks are "
-                      "pushed without pre-annotations")
     from curation.jobs.predict import load_predictor
 
     predictor = load_predictor(lake)
