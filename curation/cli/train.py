@@ -28,7 +28,9 @@ def register(app: typer.Typer) -> None:
         task: Optional[str] = typer.Option(None, help="segmentation or classification."),
         arch: Optional[str] = typer.Option(None, help="Preset name (see `curate models`) or ArchSpec JSON path."),
         members: int = typer.Option(5, help="K, the ensemble size."),
-        beta: float = typer.Option(1.0, help="DPE prior weight; 0 = plain deep ensemble."),
+        beta: Optional[float] = typer.Option(
+            None, help="DPE prior weight; 0 = plain deep ensemble; default: the ELBO weight (0.5/(H*W) for "
+                       "segmentation, 0.5 for classification)."),
         epochs: Optional[int] = typer.Option(None, help="Epochs (default 10 unless --max-steps)."),
         max_steps: Optional[int] = typer.Option(None, help="Optimizer steps (overrides --epochs)."),
         batch_size: int = typer.Option(8),
