@@ -98,7 +98,7 @@ def _crash_hook(value: Optional[str]):
 
 
 def _label_studio(lake_root: Path, config):
-    """connect(lake) -> PushTarget for the push stage, with URL and token resolved now (a missing token is a
+    """connect(lake, model_version) -> PushTarget for the push stage, with URL and token resolved now (a missing token is a
     config error before anything runs; the server is contacted only when there is something to push)."""
     from connectors.labelstudio import server
     from connectors.labelstudio.errors import ServerSetupError
@@ -123,32 +123,35 @@ def _label_studio(lake_root: Path, config):
                      or (local.document_root if local else None))
     url_prefix = config.labelstudio.image_url_prefix or os.environ.get(ENV_URL_PREFIX) or None
 
-    def connect(lake) -> PushTarget:
+    def connect(lake, model_version) -> PushTarget:
         from connectors.labelstudio.client import LabelStudioClient
         from curation.jobs.labelstudio import ImageHosting
 
         client = LabelStudioClient(url, token)
         client.whoami()  # down or token refused: fail here, before anything is prepared
         root = Path(document_root) if document_root else lake.root / "labelstudio" / "files"
-        predictor, note = _predictor(lake) if config.push.pre_annotations else (None, "push.pre_annotations is false")
+        predictor, note = (_predictor(lake, model_version) if config.push.pre_annotations
+                           else (None, "push.pre_annotations is false"))
         return PushTarget(client, ImageHosting(root.resolve(), url_prefix), predictor, note)
 
     return connect
 
 
-def _predictor(lake):
-    """(predictor or None, where pre-annotations come from): the model-based predictor when this version has
-    one (`curation.jobs.predict.load_predictor`) and the lake has a model."""
+def _predictor(lake, model_version):
+    """(predictor or None, where pre-annotations come from): the run's model (the one that scored tonight's
+    frames) through `curation.jobs.predict.load_predictor`, when this version has it and the run has a model."""
     import importlib.util
 
+    if model_version is None:
+        return None, "no model yet: tasks without pre-annotations"
     if importlib.util.find_spec("curation.jobs.predict") is None:
         return None, "no model-based predictor in this version: tasks without pre-annotations"
     from curation.jobs.predict import load_predictor
 
-    predictor = load_predictor(lake)
+    predictor = load_predictor(lake, model_version)
     if predictor is None:
-        return None, "no model yet: tasks without pre-annotations"
-    return predictor, "pre-annotations from the latest model"
+        return None, f"model {model_version} cannot be loaded for pre-annotations: tasks without them"
+    return predictor, f"pre-annotations from model {model_version}"
 
 
 def _finish(report, as_json: bool) -> None:

@@ -44,7 +44,8 @@ class PushTarget:
     predictor_note: str = "no pre-annotations"
 
 
-Connect = Callable[[Lake], PushTarget]
+# connect(lake, model_version of the run or None) -> PushTarget; pre-annotations come from the run's model.
+Connect = Callable[[Lake, Optional[str]], PushTarget]
 
 
 def default_run_id(night: dt.date) -> str:
@@ -251,7 +252,7 @@ class _Night:
         from curation.jobs.labelstudio import push  # the Label Studio SDK: only when there is something to push
 
         self.run.begin("push")
-        target = self.connect(self.lake)
+        target = self.connect(self.lake, self.run.resolved.get("model_version"))
 
         def progress(done: int, total: int) -> None:
             self.hook("push", "progress", done)
@@ -286,7 +287,7 @@ def run_mine(lake: Lake, config: MineConfig, night: dt.date, *, run_id: Optional
              connect: Optional[Connect] = None, hook: Optional[Hook] = None, say: Optional[Say] = None) -> MineReport:
     """Run (or resume) night `night`; returns the report read back from its `runs` row.
 
-    connect(lake) -> PushTarget is called only when the push stage has something to push (so a Label
+    connect(lake, model_version) -> PushTarget is called only when the push stage has something to push (so a Label
     Studio that is down costs nothing until then). Known failures end the run with status failed and the
     report's exit_code (2 input, 4 service); anything else propagates (the row says failed) and is a bug.
     A night that already succeeded is not touched: its report comes back with already_done.

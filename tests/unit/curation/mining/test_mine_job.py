@@ -171,7 +171,7 @@ def test_label_studio_down_exits_4_and_the_run_resumes_at_push(tmp_path):
     lake = Lake(tmp_path / "lake")
     calls = []
 
-    def down(lake_):
+    def down(lake_, model_version):
         calls.append(1)
         raise LabelStudioUnavailable("Label Studio at http://127.0.0.1:9 is not reachable (connection refused)",
                                      "http://127.0.0.1:9", "whoami")
