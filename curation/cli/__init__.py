@@ -48,6 +48,7 @@ COMMAND_MODULES = [
     "curation.cli.train",
     "curation.cli.score",
     "curation.cli.select",
+    "curation.cli.simulate",
     "curation.cli.labelstudio",
     "curation.cli.report",
     "curation.cli.mine",
