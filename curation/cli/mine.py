@@ -73,6 +73,17 @@ def _lake_root(ctx: typer.Context) -> Path:
     return Path(obj.get("lake_path") or resolve_lake_path(None)).expanduser().resolve()
 
 
+def _open_lake(ctx: typer.Context):
+    from connectors.lake import LakeError
+    from curation.cli.common import get_lake
+    from curation.mining import MineConfigError
+
+    try:
+        return get_lake(ctx)
+    except LakeError as exc:  # e.g. --lake names a file
+        raise MineConfigError(str(exc)) from None
+
+
 def _crash_hook(value: Optional[str]):
     """The test hook of CURATE_TEST_CRASH_AFTER (see the module docstring), or None."""
     from curation.mining import MineConfigError
@@ -186,8 +197,6 @@ def register(app: typer.Typer) -> None:
             load_report,
             run_mine,
         )
-        from curation.cli.common import get_lake
-
         lake = None
         night = None
         try:
@@ -198,7 +207,7 @@ def register(app: typer.Typer) -> None:
             lake_root = _lake_root(ctx)
             connect = _label_studio(lake_root, cfg) if cfg.push.enabled else None
             with MineLock(lake_root, rid):
-                lake = get_lake(ctx)
+                lake = _open_lake(ctx)
                 report = run_mine(lake, cfg, night, run_id=rid, connect=connect, hook=hook,
                                   say=lambda m: console.print(m, highlight=False))
         except LockHeld as exc:

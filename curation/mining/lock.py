@@ -15,7 +15,7 @@ import socket
 from pathlib import Path
 from typing import Any
 
-from curation.mining.errors import LockHeld
+from curation.mining.errors import LockHeld, MineConfigError
 
 LOCK_RELATIVE = Path("locks") / "mine.lock"
 
@@ -43,10 +43,14 @@ class MineLock:
         self._fh = None
 
     def acquire(self) -> "MineLock":
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        # "a+" neither truncates nor fails when the file exists: a waiting process must not wipe the
-        # holder's note before it knows whether it got the lock.
-        fh = open(self.path, "a+")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            # "a+" neither truncates nor fails when the file exists: a waiting process must not wipe the
+            # holder's note before it knows whether it got the lock.
+            fh = open(self.path, "a+")
+        except OSError as exc:
+            raise MineConfigError(f"cannot create the mining lock {self.path}: {exc.strerror or exc}; --lake must "
+                                  "be a directory this user can write") from None
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -48,7 +48,9 @@ class MineRun(Run):
             if row["kind"] != KIND:
                 raise MineConfigError(f"run id {run_id!r} already belongs to a {row['kind']!r} run; pass another --run-id")
             before = json.loads(row["config"] or "{}")
-            if before.get("fingerprint") and before["fingerprint"] != config.fingerprint():
+            # A night that succeeded is reported, not resumed, whatever the config says now.
+            if self.previously != "succeeded" and before.get("fingerprint") \
+                    and before["fingerprint"] != config.fingerprint():
                 raise MineConfigError(
                     f"run {run_id} was started with another source/model/score/selection config "
                     f"(fingerprint {before['fingerprint']}, now {config.fingerprint()}): resuming with it could pick "

@@ -191,3 +191,11 @@ def test_a_date_before_first_night_is_an_input_error(tmp_path):
     lake = Lake(tmp_path / "lake")
     report = run_mine(lake, config(tmp_path), dt.date(2026, 10, 1))
     assert report.exit_code == EXIT_INPUT and "before source.options.first_night" in report.error
+
+
+def test_a_succeeded_night_is_reported_even_when_the_config_changed_since(tmp_path):
+    lake = Lake(tmp_path / "lake")
+    run_mine(lake, config(tmp_path), NIGHT)
+    other = config(tmp_path, selection={"budget": 3, "strategies": [{"strategy": "random"}]})
+    report = run_mine(lake, other, NIGHT)
+    assert report.already_done and report.exit_code == EXIT_OK and report.counts("select")["selected"] == 2

@@ -69,3 +69,12 @@ def test_a_holder_killed_with_sigkill_leaves_no_stale_lock(tmp_path):
 
 def test_lock_path_is_under_the_resolved_lake(tmp_path):
     assert lock_path(tmp_path / "lake" / ".." / "lake") == (tmp_path / "lake" / "locks" / "mine.lock").resolve()
+
+
+def test_a_lake_path_that_is_a_file_is_an_input_error(tmp_path):
+    from curation.mining.errors import EXIT_INPUT, MineConfigError
+
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(MineConfigError, match="must be a directory") as err:
+        MineLock(tmp_path / "file", "r").acquire()
+    assert err.value.exit_code == EXIT_INPUT
