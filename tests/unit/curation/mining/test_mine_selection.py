@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-import pytest
 
 from connectors.lake import Lake
 from curation.mining.cold_start import random_spec, run_random_select, unscored_candidates
