@@ -270,7 +270,7 @@ def test_oracle(capsys, tmp_path):
     code, out, _ = curate(capsys, "--lake", str(lake), "oracle", "--where", "true", "--limit", "10", "--json")
     assert json.loads(out.strip().splitlines()[-1]) == {"matched": 3, "inserted": 1, "already_labeled": 2}
     assert Lake(lake).query("SELECT DISTINCT source FROM labels").column(0).to_pylist() == ["oracle"]
-    code, _, err = curate(capsys, "--lake", str(lake), "oracle", "--where", "true); DROP VIEW frames; SELECT (1")
+    code, _, err = curate(capsys, "--lake", str(lake), "oracle", "--where", "true)); DROP VIEW frames; SELECT ((1")
     assert code == 2 and "refused a DROP statement" in err
 
 

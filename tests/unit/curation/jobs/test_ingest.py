@@ -242,8 +242,18 @@ def test_oracle_copies_ground_truth_of_matching_frames(lake, tmp_path):
     assert copy_ground_truth_to_labels(lake, "split = 'test'") == {"matched": 0, "inserted": 0, "already_labeled": 0}
 
 
-def test_oracle_predicate_cannot_smuggle_a_write(lake, tmp_path):
+@pytest.mark.parametrize("close, reopen", [(")", "("), ("))", "(("), (")))", "((")])
+def test_oracle_predicate_cannot_smuggle_a_write(lake, tmp_path, close, reopen):
     _run(lake, make_camvid(tmp_path / "camvid", 1, 0))
-    with pytest.raises(LakeError, match="refused"):
-        copy_ground_truth_to_labels(lake, "true); COPY (SELECT 1) TO '" + str(tmp_path / "x.csv") + "'; SELECT (1")
-    assert not (tmp_path / "x.csv").exists()
+    target = tmp_path / "x.csv"
+    with pytest.raises(LakeError, match="refused|cannot parse"):
+        copy_ground_truth_to_labels(lake, f"true{close}; COPY (SELECT 1) TO '{target}'; SELECT {reopen}1")
+    assert not target.exists()
+
+
+def test_oracle_predicate_may_use_any_frames_column(lake, tmp_path):
+    # `ingested_at` is a column of frames and of ground_truth: the predicate is on frames, so it must not be
+    # an ambiguous reference.
+    _run(lake, make_camvid(tmp_path / "camvid", 2, 1))
+    counts = copy_ground_truth_to_labels(lake, "ingested_at IS NOT NULL AND split = 'val'")
+    assert counts == {"matched": 1, "inserted": 1, "already_labeled": 0}
