@@ -13,7 +13,7 @@ workdir: null                # working lakes go to <workdir>/<sim_id>/<strategy>
 train:                       # training settings every strategy starts from
   arch: fbnet_tiny
   members: 5
-  beta: 1.0
+  beta: null                 # DPE prior weight; null = the ELBO weight (see curation.jobs.train), 0 = plain ensemble
   max_steps: 100
   batch_size: 8
   size: [90, 120]
@@ -22,7 +22,7 @@ strategies:                  # each: a training setup + a selection spec (the se
   - preset: random           # built-ins: see curation.simulation.strategies.PRESETS
   - preset: dpe
   - name: dpe_mi_diverse
-    train: {members: 5, beta: 1.0}
+    train: {members: 5}
     select:
       strategies:
         - {input: mutual_information, strategy: weight}
@@ -64,7 +64,7 @@ class TrainSettings(_Model):
 
     arch: str = "fbnet_tiny"
     members: int = Field(5, ge=1, le=64)
-    beta: float = Field(1.0, ge=0.0)
+    beta: Optional[float] = Field(None, ge=0.0, description="DPE prior weight; 0 = plain ensemble; None = the ELBO weight")
     mc_dropout: float = Field(0.0, ge=0.0, lt=1.0)
     max_steps: Optional[int] = Field(100, ge=1)
     epochs: Optional[int] = Field(None, ge=1)

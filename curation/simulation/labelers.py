@@ -28,9 +28,10 @@ class Labeler(Protocol):
 
 
 def _in_list(frame_ids: Sequence[str]) -> str:
-    """A SQL predicate `f.frame_id IN (...)` with every id quoted as a literal (quotes doubled)."""
+    """A SQL predicate `frame_id IN (...)` on frames, every id quoted as a literal (quotes doubled); unqualified,
+    so it holds whatever alias (if any) the oracle query gives frames."""
     quoted = ", ".join("'" + str(fid).replace("'", "''") + "'" for fid in frame_ids)
-    return f"f.frame_id IN ({quoted})"
+    return f"frame_id IN ({quoted})"
 
 
 @dataclass

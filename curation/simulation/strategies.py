@@ -9,11 +9,12 @@ inference compute — K = 5 members, or T = 5 dropout passes of one network:
 | `entropy`      | one network                           | highest predictive entropy                             |
 | `mc_dropout`   | one network with dropout 0.2, T = 5   | highest mutual information over dropout samples (BALD) |
 | `ensemble`     | K = 5, beta = 0 (plain deep ensemble) | highest mutual information between members             |
-| `dpe`          | K = 5, beta = 1 (DPE prior)           | highest mutual information between members             |
-| `dpe_diverse`  | K = 5, beta = 1                       | mutual information + k-center diversity of embeddings, |
+| `dpe`          | K = 5, DPE prior at the ELBO weight   | highest mutual information between members             |
+| `dpe_diverse`  | K = 5, DPE prior at the ELBO weight   | mutual information + k-center diversity of embeddings, |
 |                |                                       | frames of one drive >= 2 s apart                       |
 
 `random` keeps the simulation's default model so that it differs from `dpe` only in how frames are chosen.
+beta None is the training job's default: the ELBO weight of the prior (`models.dpe_prior.elbo_beta`).
 A config names a preset (`- preset: dpe`) and may override any of its keys.
 """
 
@@ -46,9 +47,9 @@ PRESETS: dict[str, Preset] = {
         "one network with dropout, T dropout samples at scoring (score.mc_samples), mutual information",
     ),
     "ensemble": Preset({"members": 5, "beta": 0.0, "mc_dropout": 0.0}, _MI, "plain deep ensemble, mutual information"),
-    "dpe": Preset({"members": 5, "beta": 1.0, "mc_dropout": 0.0}, _MI, "deep probabilistic ensemble, mutual information"),
+    "dpe": Preset({"members": 5, "beta": None, "mc_dropout": 0.0}, _MI, "deep probabilistic ensemble, mutual information"),
     "dpe_diverse": Preset(
-        {"members": 5, "beta": 1.0, "mc_dropout": 0.0},
+        {"members": 5, "beta": None, "mc_dropout": 0.0},
         {"strategies": [
             {"input": "mutual_information", "strategy": "weight", "strength": 1.0},
             {"input": "embedding", "strategy": "diversity", "strength": 0.5},

@@ -40,7 +40,7 @@ def test_strategy_keys_override_preset_and_defaults():
          "select": {"strategies": [{"input": "entropy", "strategy": "weight"}], "combine": "product"}},
     ]))
     k3, custom = cfg.resolved_strategies()
-    assert k3.name == "dpe_k3" and k3.train.members == 3 and k3.train.beta == 1.0
+    assert k3.name == "dpe_k3" and k3.train.members == 3 and k3.train.beta is None
     assert custom.train.beta == 0.5 and custom.train.members == 5 and custom.spec.combine == "product"
 
 

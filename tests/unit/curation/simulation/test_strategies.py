@@ -20,11 +20,11 @@ def test_every_preset_resolves(name):
 
 
 def test_training_setups_match_the_comparison():
-    arms = {n: resolve_strategy(StrategyConfig(preset=n), TrainSettings(members=5, beta=1.0)) for n in PRESETS}
+    arms = {n: resolve_strategy(StrategyConfig(preset=n), TrainSettings(members=5)) for n in PRESETS}
     assert arms["entropy"].train.members == 1 and arms["entropy"].train.mc_dropout == 0
     assert arms["mc_dropout"].train.members == 1 and arms["mc_dropout"].train.mc_dropout > 0
     assert (arms["ensemble"].train.members, arms["ensemble"].train.beta) == (5, 0.0)
-    assert (arms["dpe"].train.members, arms["dpe"].train.beta) == (5, 1.0)
+    assert (arms["dpe"].train.members, arms["dpe"].train.beta) == (5, None)  # None: the ELBO weight
     # random differs from dpe only in how frames are chosen
     assert arms["random"].train == arms["dpe"].train
     kinds = [s.strategy for s in arms["dpe_diverse"].spec.strategies]
