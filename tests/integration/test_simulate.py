@@ -4,6 +4,7 @@ scoring, selection and the direct oracle; rows in the source lake, a PNG and an 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -122,3 +123,46 @@ def test_a_changed_config_under_the_same_name_is_refused(simulated, tmp_path):
     result = _curate(lake, "simulate", "--config", str(changed))
     assert result.exit_code == 2
     assert "different config" in result.output
+
+
+def test_labelstudio_labeler_runs_the_rounds_through_a_real_server(tmp_path):
+    """The oracle as a Label Studio annotator: push -> annotate through the API -> pull, each round."""
+    from connectors.labelstudio import server
+    from connectors.labelstudio.client import LabelStudioClient
+    from connectors.labelstudio.errors import ServerSetupError
+    from connectors.lake import Lake
+    from curation.jobs.labelstudio import ImageHosting
+    from curation.simulation import parse_config, run_simulation
+    from curation.simulation.labelers import LabelStudioLabeler
+
+    lake_root = tmp_path / "lake"
+    result = _curate(lake_root, "ingest", "synthetic", str(tmp_path / "frames"), "--frames", "12", "--frames-per-drive", "4")
+    assert result.exit_code == 0, result.output
+    try:
+        server.ensure_installed(progress=print)
+        server.ensure_template(progress=print)
+        info = server.start(tmp_path / "ls" / "data", tmp_path / "ls" / "files")
+    except ServerSetupError as exc:
+        pytest.fail(f"this test needs a real Label Studio server and none could be started: {exc}", pytrace=False)
+    try:
+        import yaml
+
+        config = parse_config(yaml.safe_load(
+            CONFIG.replace("drive_id < 'synth-s0-d00005'", "drive_id < 'synth-s0-d00002'")
+                  .replace("drive_id = 'synth-s0-d00005'", "drive_id = 'synth-s0-d00002'")
+                  .replace("seed_labels: 4", "seed_labels: 2").replace("budgets: [8]", "budgets: [4]")
+                  .replace("max_steps: 2", "max_steps: 1")) | {"name": "tiny-ls", "labeler": "labelstudio",
+                                                               "strategies": [{"preset": "random"}]})
+        labeler = LabelStudioLabeler(LabelStudioClient(info.url, info.token), ImageHosting(Path(info.document_root)),
+                                     project_prefix="sim-")
+        lake = Lake(lake_root)
+        summary = run_simulation(lake, config, labeler=labeler)
+        assert summary.rounds_run == 2 and summary.schedule == [2, 4]
+        work = Lake(f"{summary.workdir}/random-s0/lake")
+        labels = work.read("labels").to_pylist()
+        assert len(labels) == 4 and {r["source"] for r in labels} == {"human"}  # annotations pulled back
+        assert work.query("SELECT DISTINCT project_title FROM tasks").column("project_title").to_pylist() == ["sim-random-s0"]
+        rows = lake.query("SELECT round, labels_used FROM simulations WHERE sim_id = 'tiny-ls' ORDER BY round").to_pylist()
+        assert [(r["round"], r["labels_used"]) for r in rows] == [(0, 2), (1, 4)]
+    finally:
+        server.stop(info)
