@@ -206,11 +206,16 @@ def test_ingest_wrong_layout_is_a_clear_error(capsys, tmp_path, fmt, expected):
     assert not (tmp_path / "lake" / "runs").exists(), "a layout error must not leave a run behind"
 
 
-@pytest.mark.parametrize("fmt", ["camvid", "gtsrb", "cityscapes", "folder"])
-def test_ingest_missing_path_is_a_clear_error(capsys, tmp_path, fmt):
+@pytest.mark.parametrize("fmt, expected", [
+    ("camvid", "expected a folder with train/"),
+    ("gtsrb", "does not exist; expected the official GTSRB training layout"),
+    ("cityscapes", "expected leftImg8bit/<split>/<city>/"),
+    ("folder", "is not a directory of images"),
+])
+def test_ingest_missing_path_is_a_clear_error(capsys, tmp_path, fmt, expected):
     missing = tmp_path / "no-such-folder"
     code, _, err = curate(capsys, "--lake", str(tmp_path / "lake"), "ingest", fmt, str(missing))
-    assert code == 2 and str(missing) in err and "Traceback" not in err
+    assert code == 2 and str(missing) in err and expected in err and "Traceback" not in err
 
 
 def test_ingest_gtsrb_tiny_zip(capsys, tmp_path):
