@@ -58,22 +58,33 @@ def spec_dict(budget: int, pool_factor: float | None = 4.0) -> dict:
     }
 
 
+LATENT = 12  # intrinsic dimension of the embeddings: learned features lie near a low-dimensional manifold
+
+
+def _embed(rng: np.random.Generator, cluster: np.ndarray, centers: np.ndarray, spread: np.ndarray,
+           lift: np.ndarray) -> np.ndarray:
+    z = centers[cluster] + spread[cluster] * rng.standard_normal((cluster.size, centers.shape[1]), dtype=np.float32)
+    out = z @ lift
+    out += 0.05 * rng.standard_normal(out.shape, dtype=np.float32)
+    return out
+
+
 def generate(n: int, dim: int, n_drives: int, n_labeled: int, seed: int) -> tuple[pa.Table, np.ndarray]:
-    """Fleet-like candidates: embeddings from a 256-component Gaussian mixture, uncertainty per cluster
-    (higher in rain and at night), drives of consecutive 1 Hz frames, weather per drive, time of day per
-    drive; 1% of candidates are near copies of a labeled frame."""
+    """Fleet-like candidates: embeddings from a 256-component anisotropic Gaussian mixture in a 12-d latent
+    space lifted linearly to `dim` dims (plus small isotropic noise), uncertainty per cluster (higher in
+    rain and at night), drives of consecutive 1 Hz frames, weather and time of day per drive; 1% of the
+    candidates are near copies of a labeled frame."""
     rng = np.random.default_rng(seed)
     k = 256
-    centers = rng.standard_normal((k, dim)).astype(np.float32) * 2.0
-    spread = rng.uniform(0.5, 1.5, k).astype(np.float32)
+    centers = rng.standard_normal((k, LATENT)).astype(np.float32) * 3.0
+    spread = rng.uniform(0.2, 1.0, (k, LATENT)).astype(np.float32)
+    lift = (rng.standard_normal((LATENT, dim)) / np.sqrt(LATENT)).astype(np.float32)
     level = rng.gamma(2.0, 0.05, k)
     cluster = rng.integers(0, k, n)
     emb = np.empty((n, dim), dtype=np.float32)
     for lo in range(0, n, 65536):
-        c = cluster[lo : lo + 65536]
-        emb[lo : lo + 65536] = centers[c] + spread[c, None] * rng.standard_normal((c.size, dim), dtype=np.float32)
-    lab_cluster = rng.integers(0, k, n_labeled)
-    labeled = centers[lab_cluster] + spread[lab_cluster, None] * rng.standard_normal((n_labeled, dim), dtype=np.float32)
+        emb[lo : lo + 65536] = _embed(rng, cluster[lo : lo + 65536], centers, spread, lift)
+    labeled = _embed(rng, rng.integers(0, k, n_labeled), centers, spread, lift)
     copies = rng.choice(n, size=n // 100, replace=False)
     emb[copies] = labeled[rng.integers(0, n_labeled, copies.size)] + 0.01 * rng.standard_normal((copies.size, dim), dtype=np.float32)
 
