@@ -43,7 +43,7 @@ def _curate(lake: Path, *args: str) -> None:
     exe = Path(sys.executable).parent / "curate"
     cmd = [str(exe), "--lake", str(lake), *args]
     print("$", " ".join(cmd), flush=True)
-    subprocess.run(cmd, check=True)
+    subprocess.run(cmd, check=True, cwd=REPO)  # configs name files relative to the checkout
 
 
 def _data_or_exit(name: str) -> Path:

@@ -14,7 +14,7 @@ train:                       # training settings every strategy starts from
   arch: fbnet_tiny
   members: 5
   beta: null                 # DPE prior weight; null = the ELBO weight (see curation.jobs.train), 0 = plain ensemble
-  max_steps: 100
+  max_steps: 100              # or epochs: 3, min_steps: 60, max_steps: null (steps grow with the labeled set)
   batch_size: 8
   size: [90, 120]
 score: {batch_size: 16, reduction: mean, mc_samples: 5}
@@ -66,13 +66,34 @@ class TrainSettings(_Model):
     members: int = Field(5, ge=1, le=64)
     beta: Optional[float] = Field(None, ge=0.0, description="DPE prior weight; 0 = plain ensemble; None = the ELBO weight")
     mc_dropout: float = Field(0.0, ge=0.0, lt=1.0)
-    max_steps: Optional[int] = Field(100, ge=1)
-    epochs: Optional[int] = Field(None, ge=1)
+    max_steps: Optional[int] = Field(100, ge=1, description="optimizer steps per round, the same at every budget")
+    epochs: Optional[float] = Field(
+        None, gt=0, description="instead of max_steps: steps = max(min_steps, ceil(epochs x labeled / batch_size)), "
+                                "so every labeled set is seen about as often (give max_steps: null)")
+    min_steps: Optional[int] = Field(None, ge=1, description="with epochs: the fewest steps of a round")
     lr: float = Field(3e-3, gt=0)
     weight_decay: float = Field(1e-4, ge=0)
     batch_size: int = Field(8, ge=1)
     size: Optional[tuple[int, int]] = Field(None, description="(height, width) frames are resized to")
     precision: Literal["32", "bf16-mixed"] = "bf16-mixed"
+
+    @model_validator(mode="after")
+    def _one_schedule(self) -> "TrainSettings":
+        if self.epochs is not None and self.max_steps is not None:
+            raise ValueError(f"give max_steps (fixed steps per round, got {self.max_steps}) or epochs (steps grow with "
+                             f"the labeled set, got {self.epochs}), not both; write max_steps: null to use epochs")
+        if self.epochs is None and self.max_steps is None:
+            raise ValueError("give max_steps (steps per round) or epochs (with max_steps: null)")
+        if self.min_steps is not None and self.epochs is None:
+            raise ValueError(f"min_steps = {self.min_steps} only applies with epochs; with max_steps every round "
+                             "trains max_steps steps")
+        return self
+
+    def steps_for(self, labeled: int) -> int:
+        """Optimizer steps of a round that trains on `labeled` frames."""
+        if self.epochs is None:
+            return int(self.max_steps)
+        return max(self.min_steps or 1, math.ceil(self.epochs * labeled / self.batch_size))
 
 
 class ScoreSettings(_Model):
@@ -219,8 +240,14 @@ def resolve_strategy(strategy: StrategyConfig, defaults: TrainSettings, index: i
     if select is None:
         raise ValueError(f"{where} ({name}): give select: random, or a selection spec such as "
                          "{strategies: [{input: mutual_information, strategy: weight}]}")
+    base = defaults.model_dump()
+    # A strategy that picks the other step schedule replaces the defaults' one rather than clashing with it.
+    if train.get("max_steps") is not None:
+        base.update(epochs=None, min_steps=None)
+    if train.get("epochs") is not None:
+        base.update(max_steps=None)
     try:
-        settings = TrainSettings.model_validate({**defaults.model_dump(), **train})
+        settings = TrainSettings.model_validate({**base, **train})
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
         raise ValueError(f"{where} ({name}).train: {problems}") from None

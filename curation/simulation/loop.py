@@ -207,13 +207,13 @@ def choose(lake: Lake, strategy: ResolvedStrategy, model_version: str, pool: lis
     return _spec_picks(lake, strategy, model_version, k, seed, run_id, log)
 
 
-def _train_config(config: SimConfig, strategy: ResolvedStrategy, seed: int):
+def _train_config(config: SimConfig, strategy: ResolvedStrategy, seed: int, labeled: int):
     from curation.jobs.train import TrainConfig
 
     t = strategy.train
     return TrainConfig(
         task=config.task, arch=t.arch, members=t.members, beta=t.beta, mc_dropout=t.mc_dropout,
-        epochs=t.epochs, max_steps=t.max_steps, lr=t.lr, weight_decay=t.weight_decay, batch_size=t.batch_size,
+        max_steps=t.steps_for(labeled), lr=t.lr, weight_decay=t.weight_decay, batch_size=t.batch_size,
         size=t.size, where=config.pool, val_where=config.eval, val_fraction=0.0, precision=t.precision, seed=seed,
         val_every_n_epochs=None,  # one evaluation per round, after training
     )
@@ -239,7 +239,7 @@ def _train_or_reuse(lake: Lake, config: SimConfig, strategy: ResolvedStrategy, s
     """(model_version, metrics, training seconds, reused?) for the labeled set of this round."""
     from curation.jobs.train import train
 
-    train_config = _train_config(config, strategy, seed)
+    train_config = _train_config(config, strategy, seed, len(labeled))
     key = cache.key(train_config.model_dump(mode="json"), labeled)
     hit = cache.get(key)
     if hit is not None:

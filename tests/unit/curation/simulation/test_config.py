@@ -96,3 +96,26 @@ def test_load_config_reads_yaml(tmp_path):
         load_config(tmp_path / "bad.yaml")
     with pytest.raises(SimConfigError, match="cannot read"):
         load_config(tmp_path / "missing.yaml")
+
+
+def test_epoch_schedule_grows_with_the_labeled_set():
+    cfg = parse_config(_base(train={"max_steps": None, "epochs": 3, "min_steps": 60, "batch_size": 8}))
+    t = cfg.resolved_strategies()[0].train
+    assert t.steps_for(37) == 60  # ceil(3 x 37 / 8) = 14 < 60
+    assert t.steps_for(367) == 138  # ceil(3 x 367 / 8)
+    fixed = parse_config(_base()).resolved_strategies()[0].train
+    assert fixed.steps_for(37) == fixed.steps_for(367) == 60
+    # a strategy may switch schedule without clashing with the defaults
+    mixed = parse_config(_base(train={"max_steps": None, "epochs": 3},
+                               strategies=[{"preset": "dpe", "train": {"max_steps": 10}}]))
+    assert mixed.resolved_strategies()[0].train.steps_for(500) == 10
+
+
+@pytest.mark.parametrize("train, message", [
+    ({"epochs": 3}, "not both"),
+    ({"max_steps": None}, "give max_steps"),
+    ({"min_steps": 10}, "only applies with epochs"),
+])
+def test_step_schedule_is_one_or_the_other(train, message):
+    with pytest.raises(SimConfigError, match=message):
+        parse_config(_base(train=train))
