@@ -409,10 +409,12 @@ class _Greedy:
             if not np.isfinite(choose[jp]):  # cannot happen after _ensure_pool; stop rather than pick junk
                 messages.append(f"picked {len(picks)} of {self.budget}: no eligible candidate in the pool")
                 break
+            best = jp
             if self.plan is not None and self.picked_min.size and (self.dedup is not None or len(self.plan.caps)):
                 if (self.plan.required - self.picked_min > 0).any():
                     jp = self._look_ahead(choose, jp)
-            decided_by_quota = bool(forced and self.pool_idx[int(np.argmax(values))] != self.pool_idx[jp])
+            # A reservation decided the pick when, without it, another candidate would have won.
+            decided_by_quota = bool((forced or jp != best) and self.pool_idx[int(np.argmax(values))] != self.pool_idx[jp])
             reason, strategy = self._why(jp, div_terms, forced, decided_by_quota)
             picks.append(int(self.pool_idx[jp]))
             scores.append(float(choose[jp]))
