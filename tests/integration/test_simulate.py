@@ -21,7 +21,7 @@ eval: "drive_id = 'synth-s0-d00005'"
 seed_labels: 4
 budgets: [8]
 seeds: 1
-train: {arch: fbnet_tiny, members: 2, beta: 1.0, max_steps: 2, batch_size: 4, size: [45, 60]}
+train: {arch: fbnet_tiny, members: 2, max_steps: 2, batch_size: 4, size: [45, 60]}
 score: {batch_size: 8}
 strategies:
   - preset: random
