@@ -48,6 +48,19 @@ class SelectionResult:
 
     indices: candidate row numbers of the picks; frame_ids, scores (the objective at pick time),
     strategies (the term that dominated, or "quota" where a reservation decided) run alongside.
+
+    A reason (stored as JSON in `selections.reasons`; DuckDB reads it with json_extract):
+
+        {"terms": {"mutual_information": {"value": 0.31, "term": 0.998, "contribution": 0.998},
+                   "diversity": {"distance": 4.2, "term": 0.61, "contribution": 0.305}},
+         "cell": {"weather": "rain", "time_of_day": "night"},                 # with a quota
+         "quota": {"reserved": true, "decided": false, "counts_toward": ["rain"]},
+         "drive": {"drive_id": "drive17", "picks_before": 3}}                # with drive_dedup
+
+    `value` is the raw column, `term` its normalised value in [0, 1], `contribution` what it added to the
+    objective (strength x term; strength x log(term) with combine: product). `distance` is to the nearest
+    earlier pick or labeled frame (null before there is any). `reserved`: a min_share reservation
+    restricted where this pick could come from; `decided`: without it another frame would have won.
     """
 
     budget: int
