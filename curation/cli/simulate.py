@@ -121,6 +121,9 @@ def register(app: typer.Typer) -> None:
         rows = lake.query("SELECT * FROM simulations WHERE sim_id = ? ORDER BY strategy, seed, round", [sim_id]).to_pylist()
         if not rows:
             raise CurateError(f"no `simulations` rows for sim_id {sim_id!r} in {lake.root}: run without --report-only first")
+        order = [s.name for s in cfg.resolved_strategies()]
+        rows.sort(key=lambda r: (order.index(r["strategy"]) if r["strategy"] in order else len(order), r["strategy"],
+                                 r["seed"], r["round"]))  # strategies in the config's order
         pool_size = len(frames.pool)
         metric = metric_name(cfg.task)
         folder = out or simulation_dir(lake, cfg, sim_id) / "report"
