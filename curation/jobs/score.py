@@ -1,17 +1,26 @@
 """The scoring job: run every member of an ensemble over the frames it has not scored yet.
 
-Three stages overlap so the members' forward pass sets the pace (issue target: end-to-end >= 0.9x the pure
+Stages overlap so the members' forward pass sets the pace (issue target: end-to-end >= 0.9x the pure
 forward throughput):
-  decode thread  -> reads and resizes the next batches (PIL releases the GIL while decoding),
-  main thread    -> members' forward (bf16 autocast + channels_last on CPU, fp32 on request), acquisition
-                    maps at logit resolution (stride 4: 1/16 of the pixels), fused in one pass,
-  write thread   -> appends `scores` rows to the lake in chunks.
+  decode thread   -> reads and resizes the next batches (PIL and numpy release the GIL),
+  forward workers -> each takes whole batches: members' forward (bf16 autocast + channels_last on CPU, fp32 on
+                     request), acquisition maps at logit resolution (stride 4: 1/16 of the pixels) fused in one
+                     pass, the batch's `scores` rows,
+  main thread     -> collects rows, quarantine entries and progress,
+  write thread    -> appends `scores` rows to the lake in chunks.
+Why workers and not torch's intra-op threads: on a small CPU (2 cores) the members' many small convolutions
+parallelise poorly inside one op, and every OpenMP barrier stalls as soon as the decode thread, or another
+process, takes a core. W workers, each running torch single-threaded on its own batch, share no barrier: on
+this machine (2 cores, shared) one forward worker with 2 intra-op threads scored 1.4-2.9 frames/s where two
+single-threaded workers scored 15-18 (benchmarks/scoring.py; BENCHMARKS.md, "Scoring speed").
 Rows are keyed (frame_id, model_version) and written with insert semantics, so a re-run (or a run resumed
 after a crash) scores only what is missing. An unreadable frame goes to `quarantine` and the run goes on.
 """
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import datetime as dt
 import queue
 import threading
@@ -25,10 +34,12 @@ from connectors.images import ImageError, read_rgb
 from connectors.lake import Lake
 from curation.acquisition import score_batch
 from curation.data import queries
-from curation.data.transforms import resize_image, to_tensor
+from curation.data.transforms import MEAN, STD, resize_image
 from curation.jobs.checkpoints import LoadedModel
 
 _DONE = object()
+_ROW_COLUMNS = ("entropy", "expected_entropy", "mutual_information", "variation_ratio", "margin",
+                "least_confidence", "confidence")
 
 
 @dataclass
@@ -40,6 +51,9 @@ class ScoreConfig:
     mc_samples: int = 8  # forward passes for a single MC-dropout network (ignored for ensembles)
     write_every: int = 256  # frames per lake write
     prefetch_batches: int = 4
+    # Forward workers, each running torch with threads // workers intra-op threads (threads = torch's
+    # setting when scoring starts). 0 = one single-threaded worker per torch thread.
+    workers: int = 0
 
 
 @dataclass
@@ -50,37 +64,65 @@ class ScoreSummary:
     reasons: dict = field(default_factory=dict)
 
 
+_MEAN = torch.from_numpy(MEAN)
+_STD = torch.from_numpy(STD)
+
+
+def _normalise(images: list[np.ndarray]) -> torch.Tensor:
+    """uint8 frames [H, W, 3] -> float32 [B, 3, H, W] in channels_last memory: bit for bit what stacking
+    `to_tensor` gives, without its per-frame transpose and the copy back to channels_last before the forward."""
+    x = torch.from_numpy(np.stack(images)).float()  # [B, H, W, 3]
+    x.div_(255.0).sub_(_MEAN).div_(_STD)  # same operations, same order as to_tensor
+    return x.permute(0, 3, 1, 2)
+
+
 def _batches(frames: list[dict], size: tuple[int, int] | None, batch_size: int) -> Iterator[tuple[list[dict], torch.Tensor | None, list[tuple[dict, str]]]]:
-    """(frames of the batch, images [B, 3, H, W], unreadable frames with reasons)."""
+    """(frames of the batch, images [B, 3, H, W] channels_last, unreadable frames with reasons)."""
     for start in range(0, len(frames), batch_size):
         chunk = frames[start:start + batch_size]
-        good, tensors, bad = [], [], []
+        good, images, bad = [], [], []
         for frame in chunk:
             try:
-                tensors.append(to_tensor(resize_image(read_rgb(frame["uri"]), size)))
+                images.append(resize_image(read_rgb(frame["uri"]), size))
                 good.append(frame)
             except ImageError as exc:
                 bad.append((frame, exc.reason))
-        yield good, (torch.stack(tensors) if tensors else None), bad
+        yield good, (_normalise(images) if images else None), bad
+
+
+def _put(q: queue.Queue, item, stop: threading.Event) -> bool:
+    """Put unless `stop` is set meanwhile (then False): a stopped consumer never leaves a producer blocked."""
+    while not stop.is_set():
+        try:
+            q.put(item, timeout=0.1)
+            return True
+        except queue.Full:
+            continue
+    return False
 
 
 def _prefetch(iterator: Iterator, depth: int) -> Iterator:
     """Run `iterator` on a background thread, `depth` items ahead."""
     q: queue.Queue = queue.Queue(maxsize=depth)
     failure: list[BaseException] = []
+    stop = threading.Event()
 
     def produce() -> None:
         try:
             for item in iterator:
-                q.put(item)
+                if not _put(q, item, stop):
+                    return
         except BaseException as exc:  # surfaced in the consumer
             failure.append(exc)
         finally:
-            q.put(_DONE)
+            _put(q, _DONE, stop)
 
     threading.Thread(target=produce, name="score-decode", daemon=True).start()
-    while (item := q.get()) is not _DONE:
-        yield item
+    try:
+        while (item := q.get()) is not _DONE:
+            yield item
+    finally:
+        stop.set()
     if failure:
         raise failure[0]
 
@@ -136,6 +178,54 @@ def member_probs(predictor, images: torch.Tensor, precision: str = "bf16") -> tu
     return probs.float(), embedding.float()
 
 
+def _columns(probs: torch.Tensor, config: ScoreConfig) -> dict[str, torch.Tensor]:
+    """`score_batch` of member probabilities [K, B, C, ...]: the per-frame columns of `scores`."""
+    if probs.dim() == 5:
+        # Classes innermost in memory ([K, B, h, w, C] storage, same [K, B, C, h, w] view): the per-pixel
+        # reductions over classes (argmax, top-2, entropy sums) then read contiguous memory. Measured: the
+        # fused acquisition 2.85 -> 2.06 ms per frame (K = 5, 45x60 logits, one thread) for 0.12 ms of copying.
+        probs = probs.permute(0, 1, 3, 4, 2).contiguous().permute(0, 1, 4, 2, 3)
+    return score_batch(probs, reduction=config.reduction, q=config.top_q)
+
+
+def _rows(predictor, model_version: str, good: list[dict], images: torch.Tensor, config: ScoreConfig,
+          run_id: str | None) -> list[dict]:
+    """The `scores` rows of one decoded batch."""
+    probs, embedding = member_probs(predictor, images, config.precision)
+    columns = _columns(probs, config)
+    values = {k: columns[k].tolist() for k in _ROW_COLUMNS}
+    fractions = columns["class_fractions"].tolist()
+    emb = embedding.numpy().astype(np.float32).tolist()
+    now = dt.datetime.now(dt.timezone.utc)
+    rows = []
+    for i, frame in enumerate(good):
+        row = {k: values[k][i] for k in _ROW_COLUMNS}
+        row.update(frame_id=frame["frame_id"], model_version=model_version, reduction=config.reduction,
+                   class_fractions=fractions[i], embedding=emb[i], scored_at=now, run_id=run_id)
+        rows.append(row)
+    return rows
+
+
+def _worker_plan(config: ScoreConfig) -> tuple[int, int]:
+    """(workers, intra-op threads per worker) from the config and torch's thread setting."""
+    threads = max(1, torch.get_num_threads())
+    workers = config.workers if config.workers > 0 else threads
+    if config.workers < 0:
+        raise ValueError(f"ScoreConfig.workers must be >= 0 (0 = one per torch thread), got {config.workers}")
+    return workers, max(1, threads // workers)
+
+
+def _predictors(model: LoadedModel, config: ScoreConfig, workers: int) -> list:
+    """One predictor per worker. The members are shared (eval mode, inference only: read-only), but an MC
+    dropout sampler switches its network's dropout on and off around each call, so every worker gets its own
+    copy of that network rather than racing on the shared one's switches."""
+    first = predictor_for(model, config.mc_samples)
+    if first is model.ensemble:
+        return [first] * workers
+    return [first] + [predictor_for(dataclasses.replace(model, ensemble=copy.deepcopy(model.ensemble)), config.mc_samples)
+                      for _ in range(workers - 1)]
+
+
 def score_frames(
     lake: Lake,
     model: LoadedModel,
@@ -144,17 +234,60 @@ def score_frames(
     run_id: str | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> ScoreSummary:
-    """Score `frames` (rows with frame_id and uri) with `model`; writes `scores` and `quarantine`."""
+    """Score `frames` (rows with frame_id and uri) with `model`; writes `scores` and `quarantine`.
+
+    Runs `config.workers` forward workers (see ScoreConfig); torch's intra-op thread setting is changed for
+    the duration of the call and restored after.
+    """
     summary = ScoreSummary()
     started = dt.datetime.now(dt.timezone.utc)
     model.ensemble.eval().to(memory_format=torch.channels_last)
-    predictor = predictor_for(model, config.mc_samples)
+    workers, intra = _worker_plan(config)
+    predictors = _predictors(model, config, workers)
+    results: queue.Queue = queue.Queue(maxsize=2 * workers + config.prefetch_batches)
+    stop = threading.Event()
+    previous_threads = torch.get_num_threads()
+    decoded = _prefetch(_batches(frames, model.input_size, config.batch_size), config.prefetch_batches)
+    source_lock = threading.Lock()
+
+    def work(predictor) -> None:
+        # Each thread keeps its own OpenMP team size: set it here, not only in the caller's thread.
+        torch.set_num_threads(intra)
+        try:
+            while not stop.is_set():
+                with source_lock:
+                    item = next(decoded, _DONE)
+                if item is _DONE:
+                    break
+                good, images, bad = item
+                rows = _rows(predictor, model.model_version, good, images, config, run_id) if images is not None else []
+                if not _put(results, ("batch", good, bad, rows), stop):
+                    return
+        except BaseException as exc:  # surfaced in the main thread
+            _put(results, ("error", exc), stop)
+        finally:
+            _put(results, ("done",), stop)
+
     writer = _Writer(lake)
     pending: list[dict] = []
+    threads: list[threading.Thread] = []
     try:
-        for good, images, bad in _prefetch(_batches(frames, model.input_size, config.batch_size), config.prefetch_batches):
-            now = dt.datetime.now(dt.timezone.utc)
+        torch.set_num_threads(intra)
+        threads = [threading.Thread(target=work, args=(p,), name=f"score-forward-{i}", daemon=True)
+                   for i, p in enumerate(predictors)]
+        for t in threads:
+            t.start()
+        running = len(threads)
+        while running:
+            message = results.get()
+            if message[0] == "done":
+                running -= 1
+                continue
+            if message[0] == "error":
+                raise message[1]
+            _, good, bad, rows = message
             if bad:
+                now = dt.datetime.now(dt.timezone.utc)
                 writer.put("quarantine", [
                     {"uri": f["uri"], "frame_id": f["frame_id"], "stage": "score", "reason": reason,
                      "run_id": run_id, "detected_at": now}
@@ -163,22 +296,8 @@ def score_frames(
                 summary.quarantined += len(bad)
                 for _, reason in bad:
                     summary.reasons[reason] = summary.reasons.get(reason, 0) + 1
-            if images is not None:
-                probs, embedding = member_probs(predictor, images, config.precision)
-                columns = score_batch(probs, reduction=config.reduction, q=config.top_q)
-                columns = {k: v.numpy() for k, v in columns.items()}
-                emb = embedding.numpy().astype(np.float32)
-                for i, frame in enumerate(good):
-                    row = {k: float(columns[k][i]) for k in
-                           ("entropy", "expected_entropy", "mutual_information", "variation_ratio", "margin",
-                            "least_confidence", "confidence")}
-                    row.update(
-                        frame_id=frame["frame_id"], model_version=model.model_version, reduction=config.reduction,
-                        class_fractions=columns["class_fractions"][i].tolist(), embedding=emb[i].tolist(),
-                        scored_at=now, run_id=run_id,
-                    )
-                    pending.append(row)
-                summary.scored += len(good)
+            pending.extend(rows)
+            summary.scored += len(rows)
             if len(pending) >= config.write_every:
                 writer.put("scores", pending)
                 pending = []
@@ -186,6 +305,11 @@ def score_frames(
                 progress(len(good) + len(bad))
         writer.put("scores", pending)
     finally:
+        stop.set()
+        for t in threads:
+            t.join()
+        decoded.close()
+        torch.set_num_threads(previous_threads)
         writer.close()
     summary.seconds = (dt.datetime.now(dt.timezone.utc) - started).total_seconds()
     return summary
