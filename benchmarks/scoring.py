@@ -24,7 +24,7 @@ A bf16-vs-fp32 check reports how far the acquisition columns move under bf16 aut
 the rank correlation of each column between the two precisions), on the benchmark's ensemble and, with
 `--agreement-checkpoint`, on a trained one.
 
-    .venv/bin/python benchmarks/scoring.py --frames 96 --repeats 3
+    .venv/bin/python benchmarks/scoring.py --frames 192 --repeats 5
 """
 
 from __future__ import annotations
@@ -119,10 +119,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", help="CamVid folder (default ../shared/data/camvid beside the checkout)")
     parser.add_argument("--workdir", default="/tmp/scoring_benchmark")
-    parser.add_argument("--frames", type=int, default=96, help="CamVid frames scored by every variant")
+    parser.add_argument("--frames", type=int, default=192, help="CamVid frames scored by every variant")
     parser.add_argument("--members", type=int, default=5)
     parser.add_argument("--batch-size", type=int, default=16)
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--threads", type=int, default=0, help="torch threads (0 = torch's default)")
     parser.add_argument("--agreement-checkpoint", help="also check bf16 vs fp32 on this trained model.pt")
     parser.add_argument("--json", dest="json_out", help="also write the raw figures here")
@@ -169,6 +169,14 @@ def main(argv: list[str] | None = None) -> int:
         result = timed(lambda: out.update(run_score(lake, model_version, where=where, batch_size=args.batch_size)))
         if out["scored"] != n:
             raise RuntimeError(f"end to end scored {out['scored']} of {n} frames: {out}")
+        # The pipeline alone (score_frames), without loading the checkpoint and querying the lake: what a
+        # long run (a night's thousands of frames) approaches.
+        pipeline.append(out["seconds"])
+        stages.append(out["stage_cpu_s"])
+        # The fixed part: the same call with nothing left to score (model row, checkpoint, lake queries).
+        again: dict = {}
+        fixed.append(timed(lambda: again.update(run_score(lake, model_version, where=where))))
+        assert again["scored"] == 0, again
         return result
 
     threads = torch.get_num_threads()
@@ -202,6 +210,9 @@ def main(argv: list[str] | None = None) -> int:
         "acq naive": lambda: in_workers(lambda p: naive_scores(p, size), probs),
     }
     seconds: dict[str, list[float]] = {name: [] for name in [*variants, "end to end"]}
+    pipeline: list[float] = []
+    stages: list[dict] = []
+    fixed: list[tuple[float, float]] = []
     cpu: dict[str, list[float]] = {name: [] for name in seconds}
     loads = [load_note()]
     names = list(seconds)
@@ -222,6 +233,8 @@ def main(argv: list[str] | None = None) -> int:
     med_cpu = {name: median(v) for name, v in cpu.items()}
     fps = {name: n / s for name, s in med.items()}
     rows = []
+    rows_pipeline = [["end to end, pipeline only", f"{n / median(pipeline):.2f}", f"{n / min(pipeline):.2f}",
+                      f"{n / max(pipeline):.2f}", f"{1000 * median(pipeline) / n:.0f}", "-"]]
     for name in names:
         rows.append([name, f"{fps[name]:.2f}", f"{n / best[name]:.2f}", f"{n / max(seconds[name]):.2f}",
                      f"{1000 * med[name] / n:.0f}", f"{1000 * med_cpu[name] / n:.0f}"])
@@ -232,6 +245,8 @@ def main(argv: list[str] | None = None) -> int:
 
     ratios = {
         "end to end throughput / K members forward throughput": ratio("K members", "end to end"),
+        "  the same, pipeline only (no checkpoint load, no lake queries)":
+            [f"{med['K members'] / median(pipeline):.3f}", f"{best['K members'] / min(pipeline):.3f}", "-"],
         "acq fused time / K members forward time": ratio("acq fused", "K members"),
         "acq naive time / K members forward time": ratio("acq naive", "K members"),
         "K members time / one member time": ratio("K members", "one member"),
@@ -247,9 +262,19 @@ def main(argv: list[str] | None = None) -> int:
 
     print()
     print(table(["variant", "frames/s (median)", "best", "worst", "wall ms/frame (median)",
-                 "CPU ms/frame (median)"], rows))
+                 "CPU ms/frame (median)"], rows + rows_pipeline))
     print()
     print(table(["ratio", "median wall", "best wall", "median CPU"], [[k, *v] for k, v in ratios.items()]))
+    stage_names = list(dict.fromkeys(k for st in stages for k in st))
+    stage_ms = {k: 1000 * median([st.get(k, 0.0) for st in stages]) / n for k in stage_names}
+    fixed_cpu = median([c for _, c in fixed])
+    pure_ms = 1000 * med_cpu["K members"] / n
+    breakdown = [[k, f"{v:.2f}", f"{v / pure_ms:.1%}"] for k, v in stage_ms.items()]
+    breakdown.append(["fixed: model row, checkpoint, lake queries (per run)", f"{1000 * fixed_cpu:.0f} ms per run",
+                      f"{1000 * fixed_cpu / n / pure_ms:.1%} at {n} frames"])
+    print()
+    print(f"End to end, CPU by stage (median over reps; share of the pure K-member forward, {pure_ms:.1f} ms/frame):")
+    print(table(["stage", "CPU ms/frame", "vs pure forward"], breakdown))
     for label, result in agree.items():
         print()
         print(f"bf16 vs fp32 acquisition columns ({label} weights, {n} frames):")
@@ -261,7 +286,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.json_out:
         Path(args.json_out).write_text(json.dumps(
             {"frames": n, "members": args.members, "batch_size": args.batch_size, "threads": torch.get_num_threads(),
-             "seconds": seconds, "cpu_seconds": cpu, "frames_per_s": fps, "ratios": ratios, "agreement": agree, "load": loads}, indent=2))
+             "seconds": seconds, "cpu_seconds": cpu, "pipeline_seconds": pipeline, "stage_cpu": stages,
+             "fixed_seconds": fixed, "frames_per_s": fps, "ratios": ratios, "agreement": agree, "load": loads}, indent=2))
     return 0
 
 

@@ -24,6 +24,7 @@ import dataclasses
 import datetime as dt
 import queue
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
@@ -62,6 +63,36 @@ class ScoreSummary:
     quarantined: int = 0
     seconds: float = 0.0
     reasons: dict = field(default_factory=dict)
+    # CPU seconds spent in each stage, summed over the threads that ran it: decode, forward, acquisition,
+    # rows, write. Says where the time went (wall time can hide it: stages overlap).
+    stage_cpu: dict = field(default_factory=dict)
+
+
+class _StageClock:
+    """Adds up per-thread CPU time by stage, from any thread."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def add(self, stage: str, since: float) -> float:
+        """Charge this thread's CPU time since `since` (a time.thread_time()) to `stage`; returns now."""
+        now = time.thread_time()
+        with self._lock:
+            self.seconds[stage] = self.seconds.get(stage, 0.0) + now - since
+        return now
+
+    def timed(self, stage: str, iterator: Iterator) -> Iterator:
+        """`iterator`, its work charged to `stage` (on whichever thread advances it)."""
+        while True:
+            start = time.thread_time()
+            try:
+                item = next(iterator)
+            except StopIteration:
+                return
+            finally:
+                self.add(stage, start)
+            yield item
 
 
 _MEAN = torch.from_numpy(MEAN)
@@ -76,10 +107,22 @@ def _normalise(images: list[np.ndarray]) -> torch.Tensor:
     return x.permute(0, 3, 1, 2)
 
 
-def _batches(frames: list[dict], size: tuple[int, int] | None, batch_size: int) -> Iterator[tuple[list[dict], torch.Tensor | None, list[tuple[dict, str]]]]:
+def _chunks(n: int, batch_size: int, workers: int = 1) -> Iterator[tuple[int, int]]:
+    """(start, stop) of each batch. The last round is cut into `workers` near-equal batches, so the run does
+    not end with one worker busy on a whole batch while the others wait."""
+    last_round = n - n % (workers * batch_size) if n % (workers * batch_size) else n
+    yield from ((s, s + batch_size) for s in range(0, last_round, batch_size))
+    left = n - last_round
+    parts = min(workers, left)
+    for i in range(parts):  # `left` frames as `parts` batches whose sizes differ by at most one
+        yield last_round + i * left // parts, last_round + (i + 1) * left // parts
+
+
+def _batches(frames: list[dict], size: tuple[int, int] | None, batch_size: int,
+             workers: int = 1) -> Iterator[tuple[list[dict], torch.Tensor | None, list[tuple[dict, str]]]]:
     """(frames of the batch, images [B, 3, H, W] channels_last, unreadable frames with reasons)."""
-    for start in range(0, len(frames), batch_size):
-        chunk = frames[start:start + batch_size]
+    for start, stop in _chunks(len(frames), batch_size, workers):
+        chunk = frames[start:stop]
         good, images, bad = [], [], []
         for frame in chunk:
             try:
@@ -130,8 +173,9 @@ def _prefetch(iterator: Iterator, depth: int) -> Iterator:
 class _Writer:
     """Appends rows to the lake from a background thread; `close()` flushes and re-raises any failure."""
 
-    def __init__(self, lake: Lake):
+    def __init__(self, lake: Lake, clock: _StageClock | None = None):
         self.lake = lake
+        self.clock = clock or _StageClock()
         self.q: queue.Queue = queue.Queue(maxsize=8)
         self.error: BaseException | None = None
         self.thread = threading.Thread(target=self._run, name="score-write", daemon=True)
@@ -142,7 +186,9 @@ class _Writer:
             table, rows, mode = item
             if self.error is None:
                 try:
+                    start = time.thread_time()
                     self.lake.write(table, rows, mode=mode)
+                    self.clock.add("write", start)
                 except BaseException as exc:
                     self.error = exc
 
@@ -189,10 +235,13 @@ def _columns(probs: torch.Tensor, config: ScoreConfig) -> dict[str, torch.Tensor
 
 
 def _rows(predictor, model_version: str, good: list[dict], images: torch.Tensor, config: ScoreConfig,
-          run_id: str | None) -> list[dict]:
+          run_id: str | None, clock: _StageClock) -> list[dict]:
     """The `scores` rows of one decoded batch."""
+    start = time.thread_time()
     probs, embedding = member_probs(predictor, images, config.precision)
+    start = clock.add("forward", start)
     columns = _columns(probs, config)
+    start = clock.add("acquisition", start)
     values = {k: columns[k].tolist() for k in _ROW_COLUMNS}
     fractions = columns["class_fractions"].tolist()
     emb = embedding.numpy().astype(np.float32).tolist()
@@ -203,6 +252,7 @@ def _rows(predictor, model_version: str, good: list[dict], images: torch.Tensor,
         row.update(frame_id=frame["frame_id"], model_version=model_version, reduction=config.reduction,
                    class_fractions=fractions[i], embedding=emb[i], scored_at=now, run_id=run_id)
         rows.append(row)
+    clock.add("rows", start)
     return rows
 
 
@@ -247,7 +297,9 @@ def score_frames(
     results: queue.Queue = queue.Queue(maxsize=2 * workers + config.prefetch_batches)
     stop = threading.Event()
     previous_threads = torch.get_num_threads()
-    decoded = _prefetch(_batches(frames, model.input_size, config.batch_size), config.prefetch_batches)
+    clock = _StageClock()
+    decoded = _prefetch(clock.timed("decode", _batches(frames, model.input_size, config.batch_size, workers)),
+                        config.prefetch_batches)
     source_lock = threading.Lock()
 
     def work(predictor) -> None:
@@ -260,7 +312,8 @@ def score_frames(
                 if item is _DONE:
                     break
                 good, images, bad = item
-                rows = _rows(predictor, model.model_version, good, images, config, run_id) if images is not None else []
+                rows = (_rows(predictor, model.model_version, good, images, config, run_id, clock)
+                        if images is not None else [])
                 if not _put(results, ("batch", good, bad, rows), stop):
                     return
         except BaseException as exc:  # surfaced in the main thread
@@ -268,7 +321,7 @@ def score_frames(
         finally:
             _put(results, ("done",), stop)
 
-    writer = _Writer(lake)
+    writer = _Writer(lake, clock)
     pending: list[dict] = []
     threads: list[threading.Thread] = []
     try:
@@ -312,6 +365,7 @@ def score_frames(
         torch.set_num_threads(previous_threads)
         writer.close()
     summary.seconds = (dt.datetime.now(dt.timezone.utc) - started).total_seconds()
+    summary.stage_cpu = {k: round(v, 4) for k, v in clock.seconds.items()}
     return summary
 
 
@@ -373,4 +427,5 @@ def run_score(
         "where": where,
         "seconds": round(summary.seconds, 3),
         "frames_per_s": summary.scored / summary.seconds if summary.seconds > 0 else 0.0,
+        "stage_cpu_s": summary.stage_cpu,
     }
