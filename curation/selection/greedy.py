@@ -384,6 +384,13 @@ class _Greedy:
 
     def run(self) -> SelectionResult:
         messages: list[str] = []
+        if self.kc is not None and not self.terms and self.pool_factor is not None and self.n > self.admitted:
+            messages.append(
+                f"diversity without a weight term ran k-center on a random sample of {self.admitted} of "
+                f"{self.n} candidates (pool_factor {self.pool_factor:g}); on large sets that covers little better "
+                "than random picks (see BENCHMARKS.md): set pool_factor: null for exact k-center, "
+                "O(candidates x budget x dim)"
+            )
         picks: list[int] = []
         scores: list[float] = []
         strategies: list[str] = []

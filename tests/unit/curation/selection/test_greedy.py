@@ -200,3 +200,11 @@ def test_ambiguous_quota_value_must_be_qualified():
 def test_no_candidates_gives_an_empty_result_with_a_message():
     r = select(_cands(0, s=[]), _spec(5, {"strategy": "topk", "input": "s"}))
     assert len(r) == 0 and r.messages == ["no candidates: nothing to select"]
+
+
+def test_diversity_alone_on_a_sample_says_so():
+    c = _cands(400, embedding=np.random.default_rng(0).standard_normal((400, 3)).astype(np.float32))
+    sampled = select(c, _spec(10, {"strategy": "diversity", "pool_factor": 1.0}))
+    assert len(sampled) == 10
+    assert "k-center on a random sample of 256 of 400 candidates" in sampled.messages[0]
+    assert select(c, _spec(10, {"strategy": "diversity", "pool_factor": None})).messages == []
