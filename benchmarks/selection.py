@@ -121,17 +121,21 @@ def embedding_view(table: pa.Table) -> np.ndarray:
     return col.flatten().to_numpy(zero_copy_only=False).reshape(table.num_rows, -1)
 
 
-def coverage_radius(x: np.ndarray, picks: np.ndarray, block: int = 2048) -> float:
-    """max_i min_{p in picks} ||x_i - x_p||, exactly, in blocks of rows."""
+def coverage(x: np.ndarray, picks: np.ndarray, block: int = 2048) -> tuple[float, float]:
+    """(radius, mean): the largest and the mean distance from a candidate to its nearest pick, exactly,
+    in blocks of rows. The radius is k-center's objective; the mean says how well typical frames are
+    represented."""
     centers = np.ascontiguousarray(x[picks])
     c_sq = np.einsum("ij,ij->i", centers, centers)
     c_t = np.ascontiguousarray(centers.T)
-    worst = 0.0
+    worst, total = 0.0, 0.0
     for lo in range(0, x.shape[0], block):
         rows = x[lo : lo + block]
         d2 = np.einsum("ij,ij->i", rows, rows)[:, None] + c_sq[None, :] - 2.0 * (rows @ c_t)
-        worst = max(worst, float(d2.min(axis=1).max()))
-    return float(np.sqrt(max(worst, 0.0)))
+        nearest = np.sqrt(np.maximum(d2.min(axis=1), 0.0))
+        worst = max(worst, float(nearest.max()))
+        total += float(nearest.sum())
+    return worst, total / x.shape[0]
 
 
 def numpy_kcenter(x: np.ndarray, budget: int, first: int) -> np.ndarray:
@@ -159,6 +163,10 @@ def run_mode(args: argparse.Namespace) -> dict:
     x = embedding_view(table)
     before = peak_rss_gib()
     out: dict = {"mode": args.mode, "input_rss_gib": round(before, 3)}
+    if args.coverage_of:  # re-measure saved picks (e.g. after adding a quality metric) without re-selecting
+        picks = np.load(args.coverage_of)
+        out["coverage_radius"], out["coverage_mean"] = coverage(x, picks)
+        return out
     t0, c0 = time.perf_counter(), time.process_time()
     if args.mode == "spec":
         result = select(table, parse_spec(spec_dict(args.budget, args.pool_factor)), labeled_embeddings=labeled)
@@ -198,7 +206,7 @@ def run_mode(args: argparse.Namespace) -> dict:
         np.save(Path(args.save_picks) / f"{args.mode}.npy", np.asarray(picks, dtype=np.int64))
     if not args.no_coverage and len(picks):
         t1 = time.perf_counter()
-        out["coverage_radius"] = coverage_radius(x, picks)
+        out["coverage_radius"], out["coverage_mean"] = coverage(x, picks)
         out["coverage_seconds"] = round(time.perf_counter() - t1, 1)
     return out
 
@@ -237,6 +245,7 @@ def main() -> None:
     p.add_argument("--child", action="store_true")
     p.add_argument("--no-coverage", action="store_true")
     p.add_argument("--save-picks", default=None, help="folder: each mode saves its picks as <mode>.npy")
+    p.add_argument("--coverage-of", default=None, help="(child) only measure the coverage of these saved picks")
     args = p.parse_args()
     if args.child:
         print(json.dumps(run_mode(args)), flush=True)
@@ -267,7 +276,7 @@ def main() -> None:
         print(f"  rank-and-filter vs exact objective: {len(a & b) / max(1, len(b)):.1%} of the exact picks shared")
     for mode, r in results.items():
         if "coverage_radius" in r:
-            print(f"  {mode:14s} radius {r['coverage_radius']:.3f}  mean MI of picks {r['mi_mean_picked']:.4f} "
+            print(f"  {mode:14s} radius {r['coverage_radius']:.3f}  mean dist {r.get('coverage_mean', float('nan')):.3f}  mean MI of picks {r['mi_mean_picked']:.4f} "
                   f"(all {r['mi_mean_all']:.4f})  wall {r['seconds']} s  cpu {r['cpu_seconds']} s  "
                   f"peak {r['peak_rss_gib']} GiB  load {r['load_avg_1m']}")
 
