@@ -229,11 +229,11 @@ def ingest(
 def copy_ground_truth_to_labels(lake: Lake, where: str, limit: int | None = None) -> dict[str, int]:
     """The direct oracle: ground truth of the frames matching `where` (a SQL predicate on `frames`)
     becomes `labels` rows with source 'oracle'. Returns counts (matched, inserted, already labeled)."""
-    # The predicate runs over frames alone: joined with ground_truth, a column both have (ingested_at) would
-    # be an ambiguous reference.
+    # The predicate runs over frames alone (aliased `f`, as in every other `--where`): joined with
+    # ground_truth, a column both have (ingested_at) would be an ambiguous reference.
     sql = (
         "SELECT g.frame_id, g.label_uri, g.class_id FROM ground_truth g "
-        f"WHERE g.frame_id IN (SELECT frame_id FROM frames WHERE ({where})) ORDER BY g.frame_id"
+        f"WHERE g.frame_id IN (SELECT f.frame_id FROM frames f WHERE ({where})) ORDER BY g.frame_id"
     )
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
