@@ -1,7 +1,8 @@
 """The scoring job: run every member of an ensemble over the frames it has not scored yet.
 
 Stages overlap so the members' forward pass sets the pace (issue target: end-to-end >= 0.9x the pure
-forward throughput):
+forward throughput; measured 0.82-0.85x on 2 idle cores over all 468 CamVid frames, the gap being the work of
+PNG decoding and acquisition maps, ~22% of a forward, not waiting):
   decode thread   -> reads and resizes the next batches (PIL and numpy release the GIL),
   forward workers -> each takes whole batches: members' forward (bf16 autocast + channels_last on CPU, fp32 on
                      request), acquisition maps at logit resolution (stride 4: 1/16 of the pixels) fused in one
@@ -11,8 +12,9 @@ forward throughput):
 Why workers and not torch's intra-op threads: on a small CPU (2 cores) the members' many small convolutions
 parallelise poorly inside one op, and every OpenMP barrier stalls as soon as the decode thread, or another
 process, takes a core. W workers, each running torch single-threaded on its own batch, share no barrier: on
-this machine (2 cores, shared) one forward worker with 2 intra-op threads scored 1.4-2.9 frames/s where two
-single-threaded workers scored 15-18 (benchmarks/scoring.py; BENCHMARKS.md, "Scoring speed").
+the 2-core machine the K = 5 forward ran at 31 frames/s with 2 workers against 3.5 with 2 intra-op threads
+under load, and level with them idle (136 vs 136) (benchmarks/scoring.py; BENCHMARKS.md, "Scoring speed").
+An MC-dropout network is copied once per worker (its dropout switch is per network); its samples are random.
 Rows are keyed (frame_id, model_version) and written with insert semantics, so a re-run (or a run resumed
 after a crash) scores only what is missing. An unreadable frame goes to `quarantine` and the run goes on.
 """
