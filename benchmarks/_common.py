@@ -49,7 +49,8 @@ def load_note() -> str:
         one, five, fifteen = os.getloadavg()
     except OSError:
         return "load average unavailable"
-    return f"load avg {one:.1f}/{five:.1f}/{fifteen:.1f} on {os.cpu_count()} cores ({platform.processor() or platform.machine()})"
+    cpu = platform.processor() or platform.machine()
+    return f"load avg {one:.1f}/{five:.1f}/{fifteen:.1f} on {os.cpu_count()} cores ({cpu})"
 
 
 def median(values: list[float]) -> float:

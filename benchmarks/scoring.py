@@ -295,10 +295,10 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print("load: " + " | ".join(loads))
     if args.json_out:
-        Path(args.json_out).write_text(json.dumps(
-            {"frames": n, "members": args.members, "batch_size": args.batch_size, "threads": torch.get_num_threads(),
-             "seconds": seconds, "cpu_seconds": cpu, "pipeline_seconds": pipeline, "stage_cpu": stages,
-             "fixed_seconds": fixed, "frames_per_s": fps, "ratios": ratios, "agreement": agree, "load": loads}, indent=2))
+        raw = {"frames": n, "members": args.members, "batch_size": args.batch_size, "threads": threads,
+               "seconds": seconds, "cpu_seconds": cpu, "pipeline_seconds": pipeline, "stage_cpu": stages,
+               "fixed_seconds": fixed, "frames_per_s": fps, "ratios": ratios, "agreement": agree, "load": loads}
+        Path(args.json_out).write_text(json.dumps(raw, indent=2))
     return 0
 
 

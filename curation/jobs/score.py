@@ -260,10 +260,10 @@ def _rows(predictor, model_version: str, good: list[dict], images: torch.Tensor,
 
 def _worker_plan(config: ScoreConfig) -> tuple[int, int]:
     """(workers, intra-op threads per worker) from the config and torch's thread setting."""
-    threads = max(1, torch.get_num_threads())
-    workers = config.workers if config.workers > 0 else threads
     if config.workers < 0:
         raise ValueError(f"ScoreConfig.workers must be >= 0 (0 = one per torch thread), got {config.workers}")
+    threads = max(1, torch.get_num_threads())
+    workers = config.workers or threads
     return workers, max(1, threads // workers)
 
 
@@ -274,8 +274,8 @@ def _predictors(model: LoadedModel, config: ScoreConfig, workers: int) -> list:
     first = predictor_for(model, config.mc_samples)
     if first is model.ensemble:
         return [first] * workers
-    return [first] + [predictor_for(dataclasses.replace(model, ensemble=copy.deepcopy(model.ensemble)), config.mc_samples)
-                      for _ in range(workers - 1)]
+    copies = (dataclasses.replace(model, ensemble=copy.deepcopy(model.ensemble)) for _ in range(workers - 1))
+    return [first] + [predictor_for(m, config.mc_samples) for m in copies]
 
 
 def score_frames(
