@@ -55,10 +55,12 @@ QUERIES: dict[str, str] = {
         LIMIT 1000""",
     "count by weather x time of day": """
         SELECT weather, time_of_day, count(*) AS n FROM frames GROUP BY ALL ORDER BY ALL""",
+    # Scores narrowed to labeled frames first (see REFERENCE_FORMS for why).
     "labels x frames x scores by weather, source": """
         SELECT f.weather, l.source, count(*) AS n, avg(s.mutual_information) AS mean_mi
         FROM labels l JOIN frames f USING (frame_id)
-        JOIN scores s ON s.frame_id = l.frame_id AND s.model_version = 'm1'
+        JOIN (SELECT frame_id, mutual_information FROM scores
+              WHERE model_version = 'm1' AND frame_id IN (SELECT frame_id FROM labels)) s USING (frame_id)
         GROUP BY ALL ORDER BY ALL""",
     "one day: top-20 drives by max MI": """
         SELECT f.drive_id, count(*) AS n, max(s.mutual_information) AS top_mi
@@ -66,6 +68,19 @@ QUERIES: dict[str, str] = {
         WHERE f.date = DATE '{day}' AND s.model_version = 'm1'
         GROUP BY ALL ORDER BY top_mi DESC, f.drive_id LIMIT 20""",
 }
+
+# The same question written as a plain three-way join. Parquet carries no distinct counts, so DuckDB cannot
+# know `frame_id` is unique: it estimates labels x frames at 10M rows (100x too many) and builds its hash
+# table on the 10M scores instead of probing them. Timed and reported beside the narrowed form, but the
+# target applies to the form the platform's docs recommend (README, "Querying the lake").
+REFERENCE_FORMS: dict[str, str] = {
+    "labels x frames x scores, plain three-way join": """
+        SELECT f.weather, l.source, count(*) AS n, avg(s.mutual_information) AS mean_mi
+        FROM labels l JOIN frames f USING (frame_id)
+        JOIN scores s ON s.frame_id = l.frame_id AND s.model_version = 'm1'
+        GROUP BY ALL ORDER BY ALL""",
+}
+ALL_QUERIES = {**QUERIES, **REFERENCE_FORMS}
 
 
 def _load_note() -> str:
@@ -200,8 +215,8 @@ def _pandas_queries(root: Path, day: str) -> dict:
         out = m.groupby("drive_id").agg(n=("frame_id", "size"), top_mi=("mutual_information", "max")).reset_index()
         return out.sort_values(["top_mi", "drive_id"], ascending=[False, True]).head(20)
 
-    functions = [top_unlabeled_rain, weather_by_time_of_day, labels_join, one_day_drives]
-    return {name: fn for name, fn in zip(QUERIES, functions)}
+    functions = [top_unlabeled_rain, weather_by_time_of_day, labels_join, one_day_drives, labels_join]
+    return {name: fn for name, fn in zip(ALL_QUERIES, functions, strict=True)}
 
 
 def _digest(rows: list[dict]) -> list:
@@ -219,7 +234,7 @@ def run_queries(engine: str, root: Path, repeats: int, day: str) -> dict:
     """
     lake = Lake(root)
     if engine == "duckdb":
-        runners = {name: (lambda sql=sql: lake.query(sql.format(day=day)).to_pylist()) for name, sql in QUERIES.items()}
+        runners = {name: (lambda sql=sql: lake.query(sql.format(day=day)).to_pylist()) for name, sql in ALL_QUERIES.items()}
     else:
         runners = {name: (lambda fn=fn: fn().to_dict("records")) for name, fn in _pandas_queries(root, day).items()}
     rss_start = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -283,7 +298,7 @@ def main() -> None:
     print(f"machine: {os.cpu_count()} cores, {platform.machine()}; {_load_note()}")
     print("| query | DuckDB s | pandas s | DuckDB/pandas | DuckDB CPU s | pandas CPU s | same answer |")
     print("|---|---:|---:|---:|---:|---:|---|")
-    for name in QUERIES:
+    for name in ALL_QUERIES:
         d, p = duck["queries"][name], pandas["queries"][name]
         same = d["digest"] == p["digest"]
         print(f"| {name} | {d['best_s']:.2f} | {p['best_s']:.2f} | {d['best_s'] / p['best_s']:.3f} "
@@ -293,7 +308,9 @@ def main() -> None:
           f"pandas process {pandas['peak_rss_mb']:.0f} MiB (after imports {pandas['rss_start_mb']:.0f})")
     slow = [n for n in QUERIES if duck["queries"][n]["best_s"] >= 1.0]
     print("target (each DuckDB query < 1 s): " + ("met" if not slow else f"MISSED by {slow}"))
-    wrong = [n for n in QUERIES if duck["queries"][n]["digest"] != pandas["queries"][n]["digest"]]
+    for name in REFERENCE_FORMS:
+        print(f"reference form '{name}': {duck['queries'][name]['best_s']:.2f} s (not part of the target)")
+    wrong = [n for n in ALL_QUERIES if duck["queries"][n]["digest"] != pandas["queries"][n]["digest"]]
     if wrong:
         raise SystemExit(f"DuckDB and pandas disagree on: {wrong}")
 
