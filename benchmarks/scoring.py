@@ -4,13 +4,13 @@ In one process, on the same real CamVid frames (240x180, ../shared/data/camvid),
 ensemble (untrained weights by default: speed does not depend on them):
 
   one member     one member's forward (bf16 autocast + channels_last, inference mode) on pre-decoded batches,
-  K members      all K members' forward + softmax + embedding (`member_probs`) on the same batches, bf16:
-                 the pure forward throughput the job is held to,
+  K members      all K members' forward: logits + member-mean embedding (`member_logits`) on the same batches,
+                 bf16: the pure forward throughput the job is held to,
   K members, 1 thread x T intra-op
                  the same with torch's own T intra-op threads in one thread (how the job ran before),
   K members fp32 the same in float32 (no autocast),
-  acq fused      the acquisition columns alone, as the job computes them: `score_batch` on the K members' probs
-                 at logit resolution (stride 4), classes innermost in memory,
+  acq fused      the acquisition columns alone, as the job computes them: `score_logits` on the K members'
+                 bf16 logits at logit resolution (stride 4), classes innermost in memory (channels_last),
   acq naive      the same columns computed the naive way: probs upsampled to 240x180, one call per function,
   end to end     `run_score` on the same frames (decode thread -> forward workers -> write thread), its scores
                  deleted before each repetition so every repetition scores every frame; it includes loading
@@ -106,14 +106,14 @@ def agreement(model, batches) -> dict:
     import torch
     from scipy.stats import spearmanr
 
-    from curation.acquisition import score_batch
-    from curation.jobs.score import member_probs
+    from curation.acquisition import score_logits
+    from curation.jobs.score import member_logits
 
     cols = {p: {c: [] for c in COLUMNS} for p in ("bf16", "fp32")}
     for images in batches:
         for precision in ("bf16", "fp32"):
-            probs, _ = member_probs(model, images, precision)
-            for c, v in score_batch(probs).items():
+            logits, _ = member_logits(model, images, precision)
+            for c, v in score_logits(logits).items():
                 if c in COLUMNS:
                     cols[precision][c].append(v)
     result = {}
@@ -143,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     import torch
 
     from curation.jobs import checkpoints
-    from curation.jobs.score import ScoreConfig, _batches, _columns, member_probs, run_score
+    from curation.jobs.score import ScoreConfig, _batches, _columns, member_logits, run_score
     from models.ensemble import Ensemble
 
     if args.threads:
@@ -162,11 +162,12 @@ def main(argv: list[str] | None = None) -> int:
     batches = [images for _, images, _ in _batches(frames, size, args.batch_size)]
     # Warm-up: first calls pay for oneDNN kernel selection and allocator growth.
     for precision in ("bf16", "fp32"):
-        member_probs(ensemble, batches[0], precision)
-    member_probs(one, batches[0])
-    probs = [member_probs(ensemble, b)[0] for b in batches]
+        member_logits(ensemble, batches[0], precision)
+    member_logits(one, batches[0])
+    logits = [member_logits(ensemble, b)[0] for b in batches]
+    probs = [torch.softmax(x.float(), dim=2) for x in logits]  # the naive variant starts from probabilities
     config = ScoreConfig(batch_size=args.batch_size)
-    _columns(probs[0], config), naive_scores(probs[0], size)
+    _columns(logits[0], config), naive_scores(probs[0], size)
 
     def timed(fn) -> tuple[float, float]:
         """(wall seconds, CPU seconds of this process, every thread)."""
@@ -213,11 +214,11 @@ def main(argv: list[str] | None = None) -> int:
             fn(item)
 
     variants = {
-        "one member": lambda: in_workers(lambda b: member_probs(one, b), batches),
-        "K members": lambda: in_workers(lambda b: member_probs(ensemble, b), batches),
-        f"K members, 1 thread x {threads} intra-op": lambda: intra_op(lambda b: member_probs(ensemble, b), batches),
-        "K members fp32": lambda: in_workers(lambda b: member_probs(ensemble, b, "fp32"), batches),
-        "acq fused": lambda: in_workers(lambda p: _columns(p, config), probs),
+        "one member": lambda: in_workers(lambda b: member_logits(one, b), batches),
+        "K members": lambda: in_workers(lambda b: member_logits(ensemble, b), batches),
+        f"K members, 1 thread x {threads} intra-op": lambda: intra_op(lambda b: member_logits(ensemble, b), batches),
+        "K members fp32": lambda: in_workers(lambda b: member_logits(ensemble, b, "fp32"), batches),
+        "acq fused": lambda: in_workers(lambda x: _columns(x, config), logits),
         "acq naive": lambda: in_workers(lambda p: naive_scores(p, size), probs),
     }
     seconds: dict[str, list[float]] = {name: [] for name in [*variants, "end to end"]}

@@ -34,7 +34,8 @@ class Ensemble(nn.Module):
 
     - `forward(x)` -> logits [K, B, C, ...] (gradients flow: this is what training calls);
     - `predict_proba(x)` -> probs [K, B, C, ...] float32, softmax over C per member;
-    - `predict_with_embedding(x)` -> (probs [K, B, C, ...] float32, member-mean embedding [B, D] float32).
+    - `predict_with_embedding(x)` -> (probs [K, B, C, ...] float32, member-mean embedding [B, D] float32);
+    - `logits_with_embedding(x)` -> the same with the members' logits in place of probs (what scoring uses).
 
     `predict_*` run under `torch.no_grad()` and leave train/eval mode to the caller (call `.eval()`
     first for scoring). They work inside `torch.autocast("cpu", dtype=torch.bfloat16)` and with
@@ -97,5 +98,13 @@ class Ensemble(nn.Module):
 
         The embedding is the mean over members of each member's pooled deepest feature.
         """
+        logits, emb = self.logits_with_embedding(x)
+        return torch.softmax(logits.float(), dim=2), emb
+
+    @torch.no_grad()
+    def logits_with_embedding(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        """x [B, 3, H, W] -> (logits [K, B, C, ...] as the members computed them (dtype follows autocast,
+        memory format follows the members), embedding [B, D] float32): for `curation.acquisition.score_logits`.
+        """
         logits, emb = stack_member_outputs(self.members, x, return_embedding=True)
-        return torch.softmax(logits.float(), dim=2), emb.mean(dim=0)
+        return logits, emb.mean(dim=0)

@@ -18,7 +18,7 @@ __all__ = ["MCDropoutSampler"]
 class MCDropoutSampler(nn.Module):
     """Wraps one network with dropout; answers the `Ensemble` interface with T samples in place of K
     members: `forward(x)` -> logits [T, B, C, ...], `predict_proba(x)` -> probs [T, B, C, ...],
-    `predict_with_embedding(x)` -> (probs [T, B, C, ...], mean embedding [B, D]).
+    `predict_with_embedding(x)` -> (probs [T, B, C, ...], mean embedding [B, D]), `logits_with_embedding(x)`.
 
     Dropout layers (`MCDropout`) are switched on for the duration of each call and restored after, so
     the wrapped network is unchanged for other users; everything else (BatchNorm) stays in whatever
@@ -67,5 +67,11 @@ class MCDropoutSampler(nn.Module):
     @torch.no_grad()
     def predict_with_embedding(self, x: Tensor) -> tuple[Tensor, Tensor]:
         """x -> (probs [T, B, C, ...] float32, embedding [B, D] float32 averaged over samples)."""
+        logits, emb = self.logits_with_embedding(x)
+        return torch.softmax(logits.float(), dim=2), emb
+
+    @torch.no_grad()
+    def logits_with_embedding(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        """x -> (logits [T, B, C, ...], embedding [B, D] float32 averaged over samples)."""
         logits, emb = self._sample(x, return_embedding=True)
-        return torch.softmax(logits.float(), dim=2), emb.mean(dim=0)
+        return logits, emb.mean(dim=0)

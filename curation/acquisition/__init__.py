@@ -3,7 +3,7 @@
 Higher always means more worth labeling. See `uncertainty` for the shape convention.
 """
 
-from curation.acquisition.batch import ACQUISITION_COLUMNS, class_fractions, confidence, score_batch
+from curation.acquisition.batch import ACQUISITION_COLUMNS, class_fractions, confidence, score_batch, score_logits
 from curation.acquisition.reductions import (
     REDUCTIONS,
     class_weights,
@@ -39,5 +39,6 @@ __all__ = [
     "reduce_mean",
     "reduce_top_q",
     "score_batch",
+    "score_logits",
     "variation_ratio",
 ]

@@ -28,6 +28,8 @@ def _flat(values: Tensor, valid: Tensor | None) -> tuple[Tensor, Tensor]:
 
 def reduce_mean(values: Tensor, valid: Tensor | None = None) -> Tensor:
     """Mean over valid pixels. `[B, ...] -> [B]`."""
+    if valid is None and values.ndim >= 1 and values.numel() > 0:  # every pixel counts: a plain mean
+        return values.float().reshape(values.shape[0], -1).mean(1)
     v, m = _flat(values, valid)
     n = m.sum(1)
     return torch.where(m, v, torch.zeros_like(v)).sum(1) / n.clamp_min(1)

@@ -73,9 +73,16 @@ def mutual_information(probs: Tensor, eps: float = EPS) -> Tensor:
 
 def vote_counts(probs: Tensor) -> Tensor:
     """How many members vote for each class: `[K, B, C, ...] -> [B, C, ...]` int32 (sums to K over C)."""
-    k, _, c = probs.shape[:3]
-    votes = probs.argmax(2)  # [K, B, ...]
-    counts = torch.zeros(votes.shape[1:2] + (c,) + votes.shape[2:], dtype=torch.int32, device=probs.device)
+    return count_votes(probs.argmax(2), probs.shape[2])
+
+
+def count_votes(votes: Tensor, num_classes: int) -> Tensor:
+    """Member votes (class ids) `[K, B, ...]` -> how many members vote for each class `[B, C, ...]` int32.
+
+    Votes can come from probabilities or straight from logits (softmax keeps the argmax).
+    """
+    k, c = votes.shape[0], num_classes
+    counts = torch.zeros(votes.shape[1:2] + (c,) + votes.shape[2:], dtype=torch.int32, device=votes.device)
     ones = torch.ones_like(votes[0], dtype=torch.int32).unsqueeze(1)
     # One scatter per member keeps memory at [B, C, ...] instead of a [K, B, C, ...] one-hot.
     for m in range(k):

@@ -144,3 +144,47 @@ def test_decompression_bomb_is_an_image_error(tmp_path):
     path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 64))
                      + chunk(b"IEND", b""))
     assert "too large" in _reason(path)
+
+
+def test_rgb_png_fast_path_gives_the_pixels_pil_gives(tmp_path, monkeypatch):
+    import connectors.images as images
+
+    assert images._pyspng is not None, "pyspng is in requirements.lock: the fast path must be installed"
+    path = tmp_path / "rgb.png"
+    pixels = _noise(37, 53, seed=5)
+    path.write_bytes(_png_bytes(pixels))
+    assert images._decode_rgb8_png(path.read_bytes()) is not None  # really took the libspng path
+    fast = read_rgb(str(path))
+    monkeypatch.setattr(images, "_pyspng", None)
+    slow = read_rgb(str(path))
+    np.testing.assert_array_equal(fast, pixels)
+    np.testing.assert_array_equal(slow, pixels)
+
+
+def test_fast_path_leaves_other_pngs_and_bad_files_to_pil(tmp_path, monkeypatch):
+    import connectors.images as images
+
+    rgba = _png_bytes(np.dstack([_noise(), np.full((18, 24), 9, np.uint8)]))
+    grey = _png_bytes(np.full((2, 3), 7, np.uint8))
+    palette = _png_bytes(np.zeros((4, 4), np.uint8), mode="P")
+    for data in (rgba, grey, palette):
+        assert images._decode_rgb8_png(data) is None
+    data = _png_bytes(_noise())
+    cut = data[: len(data) // 2]
+    assert images._decode_rgb8_png(cut) is None  # libspng refuses it ...
+    path = tmp_path / "cut.png"
+    path.write_bytes(cut)
+    assert "truncated" in _reason(path)  # ... and PIL gives the reason, as before
+    monkeypatch.setattr(images.Image, "MAX_IMAGE_PIXELS", 100)
+    assert images._decode_rgb8_png(data) is None  # over PIL's bomb limit: PIL decides
+
+
+def test_fast_path_on_real_camvid_frames_matches_pil(monkeypatch, camvid_root):
+    import connectors.images as images
+
+    files = sorted((camvid_root / "val").glob("*.png"))[:10]
+    assert files, f"no val frames under {camvid_root}"
+    fast = [read_rgb(str(f)) for f in files]
+    monkeypatch.setattr(images, "_pyspng", None)
+    for f, pixels in zip(files, fast):
+        np.testing.assert_array_equal(pixels, read_rgb(str(f)))

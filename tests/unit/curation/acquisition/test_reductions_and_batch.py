@@ -15,6 +15,7 @@ from curation.acquisition import (
     reduce_mean,
     reduce_top_q,
     score_batch,
+    score_logits,
 )
 
 MAP = torch.tensor([[[1.0, 2.0], [3.0, 4.0]]])  # [B=1, 2, 2]
@@ -126,3 +127,45 @@ def test_score_batch_rejects_bad_arguments():
         score_batch(_probs(), reduction="median")
     with pytest.raises(ValueError, match=r"valid mask must have shape \(4, 6, 7\)"):
         score_batch(_probs(), valid=torch.ones(4, 6, dtype=torch.bool))
+
+
+def _logits(k=3, b=4, c=5, h=6, w=7, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    return 3 * torch.randn(k, b, c, h, w, generator=g)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "top_q", "class_weighted"])
+def test_score_logits_equals_score_batch_of_the_softmax(reduction):
+    logits = _logits()
+    valid = torch.rand(4, 6, 7, generator=torch.Generator().manual_seed(1)) > 0.2
+    expected = score_batch(torch.softmax(logits, dim=2), reduction=reduction, valid=valid, q=20)
+    out = score_logits(logits, reduction=reduction, valid=valid, q=20)
+    assert set(out) == set(expected)
+    for name, value in expected.items():
+        assert out[name].dtype == torch.float32
+        assert torch.allclose(out[name], value, atol=1e-5), name
+
+
+def test_score_logits_from_bf16_channels_last_logits_as_the_network_gives_them():
+    # [K, B, C, H, W] with classes innermost in memory, in bf16: what members under autocast +
+    # channels_last return. The votes are taken from these logits directly.
+    logits = _logits(k=5, b=2, c=11, h=9, w=12).to(torch.bfloat16)
+    members = [m.contiguous(memory_format=torch.channels_last) for m in logits]
+    stacked = torch.stack(members)
+    assert stacked.stride(2) == 1
+    expected = score_batch(torch.softmax(logits.float(), dim=2))
+    out = score_logits(stacked)
+    for name, value in expected.items():
+        assert torch.allclose(out[name], value, atol=1e-5), name
+
+
+def test_score_logits_classification_and_bad_input():
+    logits = torch.tensor([[[4.0, -4.0], [0.0, 0.0]], [[-4.0, 4.0], [0.0, 0.0]]])  # [K=2, B=2, C=2]
+    out = score_logits(logits)
+    assert out["variation_ratio"].tolist() == pytest.approx([0.5, 0.0])
+    assert out["mutual_information"][1].item() == pytest.approx(0.0, abs=1e-6)
+    assert out["mutual_information"][0].item() > 0.6
+    with pytest.raises(ValueError, match=r"logits must be a float tensor \[K members, B frames, C >= 2"):
+        score_logits(torch.zeros(2, 3))
+    with pytest.raises(ValueError, match="logits must be a float tensor"):
+        score_logits(torch.zeros(2, 3, 4, dtype=torch.long))
