@@ -1,7 +1,7 @@
 """How fast does `curate score` run, against what the members' forward pass allows? (DPE issue, item 6.)
 
-In one process, on the same real CamVid frames (240x180, ../shared/data/camvid), with a K = 5 fbnet_tiny
-ensemble (untrained weights by default: speed does not depend on them):
+In one process, on the same real CamVid frames (240x180, ../shared/data/camvid), with a K = 5 ensemble of
+`--arch` (default fbnet_tiny; untrained weights: speed does not depend on them):
 
   one member     one member's forward (bf16 autocast + channels_last, inference mode) on pre-decoded batches,
   K members      all K members' forward: logits + member-mean embedding (`member_logits`) on the same batches,
@@ -43,17 +43,17 @@ from benchmarks._common import camvid_lake, camvid_or_exit, load_note, median, t
 
 COLUMNS = ("entropy", "expected_entropy", "mutual_information", "variation_ratio", "margin", "least_confidence",
            "confidence")
-MODEL_VERSION = "bench-scoring-fbnet_tiny-k{k}"
+MODEL_VERSION = "bench-scoring-{arch}-k{k}"
 
 
-def register_untrained(lake, k: int, size: tuple[int, int], seed: int = 0) -> str:
-    """A K-member fbnet_tiny (prior-initialised weights) saved and registered as a `models` row."""
+def register_untrained(lake, k: int, size: tuple[int, int], seed: int = 0, arch: str = "fbnet_tiny") -> str:
+    """A K-member `arch` ensemble (prior-initialised weights) saved and registered as a `models` row."""
     from connectors.datasets.registry import CAMVID
     from curation.jobs import checkpoints
     from models import resolve_spec
 
-    model_version = MODEL_VERSION.format(k=k)
-    spec = resolve_spec("fbnet_tiny").to_dict()
+    model_version = MODEL_VERSION.format(arch=arch, k=k)
+    spec = resolve_spec(arch).to_dict()
     ensemble = checkpoints.build_ensemble(spec, "segmentation", len(CAMVID.names), k, seed=seed)
     path = checkpoints.save(
         lake.root / "checkpoints" / model_version / "model.pt", ensemble, spec=spec, task="segmentation",
@@ -61,7 +61,7 @@ def register_untrained(lake, k: int, size: tuple[int, int], seed: int = 0) -> st
         input_size=size, model_version=model_version,
     )
     lake.write("models", [{
-        "model_version": model_version, "task": "segmentation", "arch": "fbnet_tiny",
+        "model_version": model_version, "task": "segmentation", "arch": arch,
         "arch_spec": json.dumps(spec, sort_keys=True), "members": k, "beta": 1.0,
         "num_classes": len(CAMVID.names), "class_names": list(CAMVID.names), "ignore_index": CAMVID.ignore_index,
         "input_size": list(size), "checkpoint_uri": str(path), "label_set": json.dumps({"datasets": ["camvid"]}),
@@ -132,6 +132,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workdir", default="/tmp/scoring_benchmark")
     parser.add_argument("--frames", type=int, default=192, help="CamVid frames scored by every variant")
     parser.add_argument("--members", type=int, default=5)
+    parser.add_argument("--arch", default="fbnet_tiny", help="segmentation preset (models.list_models())")
+    parser.add_argument("--no-mallopt", dest="mallopt", action="store_false",
+                        help="leave glibc malloc's thresholds as they are (the job raises them)")
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--threads", type=int, default=0, help="torch threads (0 = torch's default)")
@@ -142,6 +145,12 @@ def main(argv: list[str] | None = None) -> int:
     data = camvid_or_exit(args.data)
     import torch
 
+    from curation.jobs.runtime import tune_allocator
+
+    # What `curate score` does at start (curation/jobs/runtime.py), so every variant runs under the same malloc
+    # settings as the job; --no-mallopt measures without.
+    tuned = tune_allocator() if args.mallopt else False
+
     from curation.jobs import checkpoints
     from curation.jobs.score import ScoreConfig, _batches, _columns, member_logits, run_score
     from models.ensemble import Ensemble
@@ -150,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
         torch.set_num_threads(args.threads)
     size = (180, 240)
     lake = camvid_lake(Path(args.workdir) / "lake", data, oracle_where=None)
-    model_version = register_untrained(lake, args.members, size)
+    model_version = register_untrained(lake, args.members, size, arch=args.arch)
     frames = lake.query("SELECT frame_id, uri FROM frames WHERE source = 'camvid' ORDER BY frame_id LIMIT ?",
                         [args.frames]).to_pylist()
     n = len(frames)
@@ -228,7 +237,7 @@ def main(argv: list[str] | None = None) -> int:
     cpu: dict[str, list[float]] = {name: [] for name in seconds}
     loads = [load_note()]
     names = list(seconds)
-    print(f"[scoring] {n} frames, K={args.members}, batch {args.batch_size}, {workers} single-threaded forward "
+    print(f"[scoring] {args.arch}, malloc tuned: {tuned}, {n} frames, K={args.members}, batch {args.batch_size}, {workers} single-threaded forward "
           f"workers (torch threads {threads}); {loads[0]}", flush=True)
     for rep in range(args.repeats):
         order = names[rep % len(names):] + names[:rep % len(names)]

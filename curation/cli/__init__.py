@@ -69,4 +69,7 @@ for _name in COMMAND_MODULES:
 
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point."""
+    from curation.jobs.runtime import tune_allocator
+
+    tune_allocator()  # a CLI process is a batch job: keep freed tensor memory for reuse (see runtime.py)
     app(args=argv)

@@ -1,12 +1,13 @@
 """The scoring job: run every member of an ensemble over the frames it has not scored yet.
 
 Stages overlap so the members' forward pass sets the pace (issue target: end-to-end >= 0.9x the pure
-forward throughput; measured 0.82-0.85x on 2 idle cores over all 468 CamVid frames, the gap being the work of
-PNG decoding and acquisition maps, ~22% of a forward, not waiting):
-  decode thread   -> reads and resizes the next batches (PIL and numpy release the GIL),
-  forward workers -> each takes whole batches: members' forward (bf16 autocast + channels_last on CPU, fp32 on
-                     request), acquisition maps at logit resolution (stride 4: 1/16 of the pixels) fused in one
-                     pass, the batch's `scores` rows,
+forward throughput; on the 2-core CPU the per-frame work outside the forward, PNG decoding ~1.0 ms and the
+acquisition columns ~1.1 ms against an ~11-12 ms K = 5 fbnet_tiny forward, caps it at ~0.85x whatever the
+overlap: BENCHMARKS.md, "Scoring speed"):
+  decode thread   -> reads and resizes the next batches (libspng / PIL and numpy release the GIL),
+  forward workers -> each takes whole batches: members' forward to logits (bf16 autocast + channels_last on
+                     CPU, fp32 on request), every acquisition column from the logits at logit resolution
+                     (stride 4: 1/16 of the pixels) in one fused pass (`score_logits`), the batch's rows,
   main thread     -> collects rows, quarantine entries and progress,
   write thread    -> appends `scores` rows to the lake in chunks.
 Why workers and not torch's intra-op threads: on a small CPU (2 cores) the members' many small convolutions
