@@ -7,8 +7,15 @@ that rows point at.
 How a write stays atomic: new files are written under `<root>/_txn/tmp/`, then a journal naming every
 rename and removal is written (itself atomically), then applied, then deleted. A crash before the journal
 exists leaves only temporary files (swept on the next write); a crash after it is rolled forward by the
-next `Lake(...)` or write. Writers hold an exclusive lock on `<root>/.lock`; readers take none (a rename
-is atomic, so a reader sees the table before or after a write, never half of it).
+next `Lake(...)` or write. Writers hold an exclusive lock on `<root>/.lock`; readers take none.
+
+What a reader sees: each table has a manifest, `<table>/_manifest.json`, listing its live files. Applying a
+journal moves the new files into place (no reader looks at them yet), then replaces the manifest in one
+rename: that rename is the moment the write becomes visible, all of it at once, so a reader sees the table
+before or after a write, never both the old and the new copy of an upserted row. Files a write replaces are
+not deleted at once but retired (`_txn/retired.ledger`) and deleted by a later write after RETIRE_AFTER_S, so a
+query that listed them just before keeps reading them. A lake written before manifests existed is read by
+globbing its folders until its first write creates the manifest.
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ import fcntl
 import json
 import os
 import re
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +43,9 @@ from connectors.lake.schemas import TABLES, TableSpec, table_spec
 # A partition holding more files than this is merged into one file after a write: nightly jobs write in
 # small batches and thousands of tiny files would make every query slow.
 COMPACT_AFTER_FILES = 48
+MANIFEST = "_manifest.json"
+# Replaced files stay on disk this long after the write that replaced them (for queries already reading them).
+RETIRE_AFTER_S = 600.0
 _KEY_SEP = "\x1f"
 # Statement types `Lake.query(read_only=True)` accepts: anything else (DROP, INSERT, COPY, ATTACH, SET...)
 # could change the lake or the files around it.
@@ -105,6 +116,26 @@ def _dedupe_last(table: pa.Table, key: Sequence[str]) -> pa.Table:
     return table.take(sorted(last.values()))
 
 
+def _read_manifest(base: Path) -> list[Path] | None:
+    """The files a table's manifest lists (absolute paths), or None when the table has no manifest yet."""
+    try:
+        names = json.loads((base / MANIFEST).read_text())["files"]
+    except FileNotFoundError:
+        return None
+    except (OSError, json.JSONDecodeError, KeyError, TypeError) as exc:
+        raise LakeError(f"manifest {base / MANIFEST} is unreadable ({exc}): delete it to read the table from the "
+                        "files in its folder (the next write then writes a new manifest)") from None
+    return [base / name for name in names]
+
+
+def _write_manifest(base: Path, files: list[Path]) -> None:
+    """Replace a table's manifest in one rename: readers see the old list or the new one, never a mix."""
+    base.mkdir(parents=True, exist_ok=True)
+    staged = base / f".{MANIFEST}.{uuid.uuid4().hex}.tmp"
+    staged.write_text(json.dumps({"files": [str(p.relative_to(base)) for p in files]}))
+    os.replace(staged, base / MANIFEST)
+
+
 class Lake:
     """A lake rooted at `root`. See the module docstring for layout and guarantees."""
 
@@ -123,11 +154,22 @@ class Lake:
         return self.root / table_spec(table).name
 
     def files(self, table: str, partition: str | None = None) -> list[Path]:
-        """The Parquet files of `table` (of one partition value, if given), sorted."""
+        """The live Parquet files of `table` (of one partition value, if given), sorted: the manifest's list."""
         spec = table_spec(table)
         base = self.table_dir(table)
         if not base.exists():
             return []
+        listed = _read_manifest(base)
+        if listed is not None:
+            if spec.partition and partition is not None:
+                prefix = f"{spec.partition}={partition}"
+                listed = [p for p in listed if p.parent.name == prefix]
+            return listed
+        return self._glob(spec, base, partition)
+
+    @staticmethod
+    def _glob(spec: TableSpec, base: Path, partition: str | None = None) -> list[Path]:
+        """The Parquet files in a table's folder (a lake without a manifest yet)."""
         if spec.partition:
             pattern = f"{spec.partition}={partition}/*.parquet" if partition is not None else f"{spec.partition}=*/*.parquet"
             return sorted(base.glob(pattern))
@@ -161,14 +203,52 @@ class Lake:
                 if str(leftover) not in named:
                     leftover.unlink(missing_ok=True)
 
-    @staticmethod
-    def _apply(ops: dict) -> None:
+    def _apply(self, ops: dict) -> None:
+        """Carry out a journal: move the new files into place, publish each touched table's new file list
+        (the commit point for readers), retire the replaced files. Idempotent, so a crash anywhere in it is
+        finished by running it again."""
         for src, dst in ops["add"]:
             if os.path.exists(src):
                 Path(dst).parent.mkdir(parents=True, exist_ok=True)
                 os.replace(src, dst)
+        added: dict[Path, set[Path]] = {}
+        removed: dict[Path, set[Path]] = {}
+        for _, dst in ops["add"]:
+            added.setdefault(self._owning_table_dir(Path(dst)), set()).add(Path(dst))
         for path in ops["remove"]:
-            Path(path).unlink(missing_ok=True)
+            removed.setdefault(self._owning_table_dir(Path(path)), set()).add(Path(path))
+        for base in set(added) | set(removed):
+            spec = table_spec(base.name)
+            current = _read_manifest(base)
+            live = set(current if current is not None else self._glob(spec, base))
+            live = (live - removed.get(base, set())) | added.get(base, set())
+            _write_manifest(base, sorted(live))
+        self._retire([Path(p) for p in ops["remove"]])
+
+    def _owning_table_dir(self, path: Path) -> Path:
+        """The table folder a data file belongs to (`<root>/<table>`, above any partition folder)."""
+        return self.root / path.relative_to(self.root).parts[0]
+
+    def _retire(self, paths: list[Path]) -> None:
+        """Note replaced files for deletion later; delete those retired more than RETIRE_AFTER_S ago."""
+        ledger = self._txn / "retired.ledger"  # not *.json: those are journals
+        try:
+            entries = json.loads(ledger.read_text()) if ledger.exists() else []
+        except (OSError, json.JSONDecodeError):
+            entries = []
+        now = time.time()
+        entries += [[str(p), now] for p in paths if p.exists()]
+        keep = []
+        for path, since in entries:
+            if now - since >= RETIRE_AFTER_S:
+                Path(path).unlink(missing_ok=True)
+            else:
+                keep.append([path, since])
+        if keep or ledger.exists():
+            self._txn.mkdir(parents=True, exist_ok=True)
+            staged = self._txn / "retired.ledger.tmp"
+            staged.write_text(json.dumps(keep))
+            os.replace(staged, ledger)
 
     def _commit(self, add: list[tuple[pa.Table, Path]], remove: list[Path]) -> None:
         """Write `add` tables to their final paths and delete `remove`, all or nothing."""
@@ -337,11 +417,13 @@ class Lake:
         for name, spec in TABLES.items():
             files = self.files(name)
             if files:
-                glob = str(self.table_dir(name) / (f"{spec.partition}=*/*.parquet" if spec.partition else "*.parquet"))
+                # The manifest's list, not a glob of the folder: the view is the snapshot the manifest held
+                # when this connection opened, whatever writers do meanwhile (see the module docstring).
+                listed = "[" + ", ".join(_sql_string(str(p)) for p in files) + "]"
                 hive = "true" if spec.partition else "false"
                 # read_parquet's file argument must be a constant in a view, not a bound parameter.
                 con.execute(
-                    f"CREATE VIEW {name} AS SELECT * FROM read_parquet({_sql_string(glob)}, "
+                    f"CREATE VIEW {name} AS SELECT * FROM read_parquet({listed}, "
                     f"hive_partitioning = {hive}, union_by_name = true)"
                 )
             else:
