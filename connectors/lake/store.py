@@ -251,7 +251,8 @@ class Lake:
             os.replace(staged, ledger)
 
     def _commit(self, add: list[tuple[pa.Table, Path]], remove: list[Path]) -> None:
-        """Write `add` tables to their final paths and delete `remove`, all or nothing."""
+        """Write `add` tables to their final paths and drop `remove` from the table, all or nothing (dropped files
+        are retired, see `_retire`)."""
         tmp = self._txn / "tmp"
         tmp.mkdir(parents=True, exist_ok=True)
         renames = []
