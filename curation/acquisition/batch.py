@@ -64,6 +64,7 @@ def score_batch(
     (mean max probability, unreduced by `reduction` because it is a display score) and
     `class_fractions` `[B, C]` (share of valid pixels predicted as each class).
     """
+    check_reduction(reduction)
     p = check_probs(probs)
     member_entropy = -(p * p.clamp_min(eps).log()).sum(2)  # [K, B, ...]
     votes = count_votes(p.argmax(2), p.shape[2])
@@ -89,6 +90,7 @@ def score_logits(
     if not isinstance(logits, Tensor) or logits.ndim < 3 or logits.shape[2] < 2 or not logits.is_floating_point():
         shape = tuple(logits.shape) if isinstance(logits, Tensor) else type(logits).__name__
         raise ValueError(f"logits must be a float tensor [K members, B frames, C >= 2 classes, ...], got {shape}")
+    check_reduction(reduction)
     x = logits.float()  # keeps the memory format: classes innermost when the members ran channels_last
     # The argmax of float32 with classes innermost: 2x faster than of the bf16 logits or of the
     # probabilities in the default layout (softmax keeps the argmax).
@@ -110,8 +112,7 @@ def _columns_from(
     eps: float,
 ) -> dict[str, Tensor]:
     """The columns from float32 probs `[K, B, C, ...]`, each member's entropy `[K, B, ...]` and the vote
-    counts `[B, C, ...]`."""
-    check_reduction(reduction)
+    counts `[B, C, ...]`. `reduction` is checked by the caller, before the work."""
     k, b, c = p.shape[:3]
     spatial = p.shape[3:]
     if valid is not None and tuple(valid.shape) != (b, *spatial):

@@ -24,13 +24,13 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import functools
 import datetime as dt
+import functools
 import queue
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Iterator
+from typing import Callable, Iterator, Optional
 
 import numpy as np
 import torch
@@ -129,7 +129,7 @@ def _chunks(n: int, batch_size: int, workers: int = 1) -> Iterator[tuple[int, in
         yield last_round + i * left // parts, last_round + (i + 1) * left // parts
 
 
-Batch = tuple[list[dict], "torch.Tensor | None", list[tuple[dict, str]]]
+Batch = tuple[list[dict], Optional[torch.Tensor], list[tuple[dict, str]]]  # see _decode
 
 
 def _decode(chunk: list[dict], size: tuple[int, int] | None) -> Batch:
