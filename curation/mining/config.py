@@ -39,6 +39,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from curation.mining.errors import MineConfigError
 from curation.selection.errors import SpecError
 from curation.selection.spec import SelectionSpec, parse_spec
+from curation.validation import pydantic_problem
 
 FORMATS = ("synthetic", "camvid", "gtsrb", "cityscapes", "folder")
 SECRET_KEYS = ("token", "api_key", "apikey", "password", "secret", "key")
@@ -218,18 +219,6 @@ class MineConfig(_Model):
         return hashlib.sha256(json.dumps(decisive, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
-def _problem(err: dict) -> str:
-    loc = ".".join(str(p) for p in err["loc"]) or "config"
-    msg = err["msg"].removeprefix("Value error, ")
-    if err["type"] == "extra_forbidden":
-        return f"{loc}: unknown key"
-    if err["type"] == "missing":
-        return f"{loc}: missing"
-    if err["type"] in ("value_error", "assertion_error"):
-        return f"{loc}: {msg}"
-    return f"{loc} = {err.get('input')!r}: {msg}"
-
-
 def parse_config(data: Any, origin: str = "<config>") -> MineConfig:
     """A MineConfig from parsed YAML, or one MineConfigError listing every problem."""
     if not isinstance(data, dict):
@@ -237,7 +226,7 @@ def parse_config(data: Any, origin: str = "<config>") -> MineConfig:
     try:
         return MineConfig.model_validate(data)
     except ValidationError as exc:
-        problems = "\n  - ".join(_problem(e) for e in exc.errors())
+        problems = "\n  - ".join(pydantic_problem(e) for e in exc.errors())
         raise MineConfigError(
             f"{origin}: invalid mine config:\n  - {problems}\n(see deploy/configs/mine.example.yaml)"
         ) from None

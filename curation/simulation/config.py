@@ -46,6 +46,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from curation.selection.errors import SpecError
 from curation.selection.spec import SelectionSpec, parse_spec
+from curation.validation import pydantic_problem
 
 Budget = Union[int, float]
 
@@ -270,15 +271,7 @@ def parse_config(data: Any, origin: str = "<config>") -> SimConfig:
     try:
         return SimConfig.model_validate(data)
     except ValidationError as exc:
-        problems = []
-        for e in exc.errors():
-            loc = ".".join(str(p) for p in e["loc"]) or "config"
-            msg = e["msg"].removeprefix("Value error, ")
-            if e["type"] == "extra_forbidden":
-                msg = f"unknown key (value {e.get('input')!r})"
-            elif e["type"] == "missing":
-                msg = "missing required key"
-            problems.append(f"{loc}: {msg}")
+        problems = [pydantic_problem(e) for e in exc.errors()]
         raise SimConfigError(f"{origin}: invalid simulate config:\n  - " + "\n  - ".join(problems)) from None
 
 
